@@ -1,0 +1,308 @@
+"""The engine's data: frozen dataclasses that travel from retrieve to analyze to grade.
+
+Everything here serialises to plain JSON (``to_dict``) and back (``from_dict``) so that a stored
+report can be read by a later version of the code. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+Headers = tuple[tuple[str, str], ...]
+
+
+class Severity(enum.StrEnum):
+    """Ordered from worst to best; ``rank`` gives the sort key."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+    PASS = "pass"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+class Status(enum.StrEnum):
+    """How a scan ended, from the engine's point of view."""
+
+    OK = "ok"  # the site answered; findings are meaningful
+    UNREACHABLE = "unreachable"  # DNS failure, refused, timeout, TLS failure on the first request
+    REFUSED = "refused"  # our own guard refused the address (private, loopback, ...)
+    INVALID = "invalid"  # the input is not a usable target
+
+
+def header_values(headers: Headers, name: str) -> list[str]:
+    """All values of a header, in order, matching the name case-insensitively."""
+    name = name.lower()
+    return [value for key, value in headers if key.lower() == name]
+
+
+def header_value(headers: Headers, name: str) -> str | None:
+    """The first value of a header, or None when absent."""
+    values = header_values(headers, name)
+    return values[0] if values else None
+
+
+@dataclass(frozen=True)
+class Target:
+    """A normalised scan target: what the user typed, made into one absolute URL."""
+
+    raw: str
+    scheme: str  # "http" or "https"
+    host: str  # lower case, IDNA (punycode) form, no brackets for IPv6
+    port: int  # explicit or the scheme's default
+    path: str  # path plus query, always starting with "/"
+
+    @property
+    def default_port(self) -> bool:
+        return self.port == (443 if self.scheme == "https" else 80)
+
+    @property
+    def netloc(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.default_port else f"{host}:{self.port}"
+
+    @property
+    def origin(self) -> str:
+        return f"{self.scheme}://{self.netloc}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.origin}{self.path}"
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    url: str
+    headers: Headers = ()
+
+    def header(self, name: str) -> str | None:
+        return header_value(self.headers, name)
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: Headers = ()
+    http_version: str = "HTTP/1.1"
+    body: str = ""  # the first bytes of the body, decoded leniently; capped by the engine
+    body_truncated: bool = False
+
+    def header(self, name: str) -> str | None:
+        return header_value(self.headers, name)
+
+    def header_all(self, name: str) -> list[str]:
+        return header_values(self.headers, name)
+
+    @property
+    def is_redirect(self) -> bool:
+        return self.status in (301, 302, 303, 307, 308) and self.header("location") is not None
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request the engine sent and what came back (or why nothing did).
+
+    ``probe`` is a stable id of the probe that made it, for example ``main.0`` for the first hop
+    of the redirect chain, or ``cors.get.arbitrary`` for a CORS probe. Findings cite exchanges by
+    this id.
+    """
+
+    probe: str
+    request: Request
+    response: Response | None = None
+    error: str | None = None  # a human sentence when no response arrived
+    address: str | None = None  # the IP address actually connected to
+    elapsed_ms: float = 0.0
+    origin_label: str | None = None  # for CORS probes: which class of origin was sent
+
+    @property
+    def ok(self) -> bool:
+        return self.response is not None
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Everything ``retrieve`` collected for one target: the analyzers' only input."""
+
+    target: Target
+    chain: tuple[Exchange, ...]  # the main GET and each redirect hop; the last is the final page
+    probes: tuple[Exchange, ...] = ()  # CORS probes sent to the final URL
+    frontend_origin: str | None = None  # the user's own frontend origin, if given
+
+    @property
+    def final(self) -> Exchange:
+        return self.chain[-1]
+
+    @property
+    def final_url(self) -> str:
+        return self.final.request.url
+
+    @property
+    def is_https(self) -> bool:
+        return self.final_url.startswith("https://")
+
+    def probe(self, probe_id: str) -> Exchange | None:
+        for exchange in self.probes:
+            if exchange.probe == probe_id:
+                return exchange
+        return None
+
+    @property
+    def exchanges(self) -> tuple[Exchange, ...]:
+        return self.chain + self.probes
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One judgement about the site.
+
+    ``id`` is the contract between engine, scoring table, glossary, UI, API and emails: kebab-case
+    words after an area prefix, e.g. ``cors.reflect-origin-credentials``. ``glossary`` names the
+    entry that explains it; ``exchanges`` cites the probe ids whose evidence supports it; ``facts``
+    are the specific values that made the verdict (header value seen, origin sent, ...).
+    """
+
+    id: str
+    severity: Severity
+    title: str  # a one-line verdict in plain words, specific to this site
+    glossary: str  # slug of the glossary entry that explains the concept and the fix
+    exchanges: tuple[str, ...] = ()
+    facts: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def area(self) -> str:
+        return self.id.split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    finding: str
+    modifier: int
+
+
+@dataclass(frozen=True)
+class Report:
+    target: Target
+    status: Status
+    message: str = ""  # a human sentence for statuses other than OK
+    algorithm_version: int = 1
+    started_at: str = ""  # ISO 8601, UTC
+    duration_ms: float = 0.0
+    exchanges: tuple[Exchange, ...] = ()
+    chain: tuple[str, ...] = ()  # probe ids of the redirect chain, in order
+    findings: tuple[Finding, ...] = ()
+    score: int | None = None
+    grade: str | None = None
+    score_lines: tuple[ScoreLine, ...] = ()
+    grade_cap: str | None = None  # set when a finding capped the grade, names the cap letter
+    frontend_origin: str | None = None
+
+    @property
+    def final_url(self) -> str | None:
+        if not self.chain:
+            return None
+        return self.exchange(self.chain[-1]).request.url
+
+    def exchange(self, probe_id: str) -> Exchange:
+        for exchange in self.exchanges:
+            if exchange.probe == probe_id:
+                return exchange
+        raise KeyError(probe_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        def headers(items: Any) -> Headers:
+            return tuple((str(k), str(v)) for k, v in items or ())
+
+        def exchange(e: dict[str, Any]) -> Exchange:
+            resp = e.get("response")
+            return Exchange(
+                probe=e["probe"],
+                request=Request(
+                    method=e["request"]["method"],
+                    url=e["request"]["url"],
+                    headers=headers(e["request"].get("headers")),
+                ),
+                response=None
+                if resp is None
+                else Response(
+                    status=resp["status"],
+                    headers=headers(resp.get("headers")),
+                    http_version=resp.get("http_version", "HTTP/1.1"),
+                    body=resp.get("body", ""),
+                    body_truncated=resp.get("body_truncated", False),
+                ),
+                error=e.get("error"),
+                address=e.get("address"),
+                elapsed_ms=e.get("elapsed_ms", 0.0),
+                origin_label=e.get("origin_label"),
+            )
+
+        return cls(
+            target=Target(**data["target"]),
+            status=Status(data["status"]),
+            message=data.get("message", ""),
+            algorithm_version=data.get("algorithm_version", 1),
+            started_at=data.get("started_at", ""),
+            duration_ms=data.get("duration_ms", 0.0),
+            exchanges=tuple(exchange(e) for e in data.get("exchanges", ())),
+            chain=tuple(data.get("chain", ())),
+            findings=tuple(
+                Finding(
+                    id=f["id"],
+                    severity=Severity(f["severity"]),
+                    title=f["title"],
+                    glossary=f["glossary"],
+                    exchanges=tuple(f.get("exchanges", ())),
+                    facts=tuple((str(k), str(v)) for k, v in f.get("facts", ())),
+                )
+                for f in data.get("findings", ())
+            ),
+            score=data.get("score"),
+            grade=data.get("grade"),
+            score_lines=tuple(ScoreLine(**line) for line in data.get("score_lines", ())),
+            grade_cap=data.get("grade_cap"),
+            frontend_origin=data.get("frontend_origin"),
+        )
+
+
+@dataclass(frozen=True)
+class Options:
+    """Settings the caller passes in; the engine reads no global configuration."""
+
+    allow_networks: tuple[str, ...] = ()  # CIDRs the SSRF guard lets through (tests, local dev)
+    timeout: float = 10.0  # per network operation, seconds
+    deadline: float = 45.0  # for the whole scan, seconds
+    max_redirects: int = 10
+    max_body_bytes: int = 256 * 1024
+    concurrency: int = 8  # simultaneous requests per scan
+    verify_tls: bool = True
+    ca_bundle: str | None = None  # a CA file to trust instead of the system store (tests)
+    user_agent: str = "CORSCheck/1.0 (+https://github.com/corscheck; security header checker)"
+    frontend_origin: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    """A request the engine should send to the final URL, besides the main GET.
+
+    ``id`` becomes the ``Exchange.probe`` of the result; ``origin_label`` names the class of origin
+    (``arbitrary``, ``null``, ``prefix``, ...) so analyzers can tell what a reflection means.
+    """
+
+    id: str
+    method: str
+    headers: Headers = ()
+    origin_label: str | None = None
