@@ -58,6 +58,7 @@ class Target:
     host: str  # lower case, IDNA (punycode) form, no brackets for IPv6
     port: int  # explicit or the scheme's default
     path: str  # path plus query, always starting with "/"
+    explicit_scheme: bool = True  # False when the user typed no scheme: try http then https
 
     @property
     def default_port(self) -> bool:
@@ -136,6 +137,7 @@ class Observation:
     chain: tuple[Exchange, ...]  # the main GET and each redirect hop; the last is the final page
     probes: tuple[Exchange, ...] = ()  # CORS probes sent to the final URL
     frontend_origin: str | None = None  # the user's own frontend origin, if given
+    tls_error: str | None = None  # set when the certificate failed verification (then re-fetched)
 
     @property
     def final(self) -> Exchange:
@@ -204,6 +206,8 @@ class Report:
     score_lines: tuple[ScoreLine, ...] = ()
     grade_cap: str | None = None  # set when a finding capped the grade, names the cap letter
     frontend_origin: str | None = None
+    requests_sent: int = 0
+    tls_error: str | None = None
 
     @property
     def final_url(self) -> str | None:
@@ -274,6 +278,8 @@ class Report:
             score_lines=tuple(ScoreLine(**line) for line in data.get("score_lines", ())),
             grade_cap=data.get("grade_cap"),
             frontend_origin=data.get("frontend_origin"),
+            requests_sent=data.get("requests_sent", 0),
+            tls_error=data.get("tls_error"),
         )
 
 
@@ -289,7 +295,7 @@ class Options:
     concurrency: int = 8  # simultaneous requests per scan
     verify_tls: bool = True
     ca_bundle: str | None = None  # a CA file to trust instead of the system store (tests)
-    user_agent: str = "CORSCheck/1.0 (+https://github.com/corscheck; security header checker)"
+    user_agent: str = "corscheck/0.1 (CORS and security-header checker)"
     frontend_origin: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -306,3 +312,4 @@ class ProbeSpec:
     method: str
     headers: Headers = ()
     origin_label: str | None = None
+    path: str | None = None  # a path to request instead of the final URL (e.g. a 404 probe)

@@ -1,0 +1,313 @@
+"""The network side of a scan: one pooled httpx client, pinned addresses, capped reads.
+
+Every host is resolved once by ``netguard`` and the connection goes to the address that was
+checked (``PinnedBackend``), so a second DNS answer cannot steer us elsewhere; the URL keeps the
+real name, so the Host header and TLS SNI are the site's own. Redirects are followed here, hop by
+hop, so each new host is checked before anything is sent to it. Bodies are streamed and cut at a
+cap; probes read no body at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import httpcore
+import httpx
+
+from checker import netguard
+from checker.cors_matrix import cors_probes
+from checker.model import Exchange, Headers, Observation, Options, ProbeSpec, Request, Response
+from checker.target import TargetError, parse_target
+
+ACCEPT_HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class PinnedBackend(httpcore.AsyncNetworkBackend):
+    """Connects each host name to the address the guard approved, and nowhere else."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.AnyIOBackend()
+        self.pins: dict[str, netguard.Resolved] = {}
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[object] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        resolved = self.pins.get(host)
+        if resolved is None:  # a bug, never a target's doing: every host is pinned first
+            raise httpcore.ConnectError(f"{host} was not checked before connecting")
+        return await self._inner.connect_tcp(
+            str(resolved.addresses[0]), port, timeout, local_address, socket_options
+        )
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def _ssl_context(options: Options, verify: bool) -> ssl.SSLContext:
+    if not verify:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    return ssl.create_default_context(cafile=options.ca_bundle)
+
+
+def _pinned_transport(
+    backend: PinnedBackend, context: ssl.SSLContext, concurrency: int
+) -> httpx.AsyncHTTPTransport:
+    transport = httpx.AsyncHTTPTransport(verify=context, trust_env=False)
+    # httpx has no public way to pass a network backend; its pool is replaced by an identical
+    # one that uses ours. Pinned by the httpx<0.29 requirement.
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=context,
+        max_connections=concurrency,
+        network_backend=backend,
+        http1=True,
+        http2=False,
+    )
+    return transport
+
+
+def describe_error(exc: BaseException, url: httpx.URL, timeout: float) -> str:
+    """A sentence a person can act on, for any failure of one request."""
+    host = url.host
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            reason = cause.verify_message or str(cause)
+            return f"The TLS certificate of {host} could not be verified: {reason}."
+        if isinstance(cause, ssl.SSLError):
+            return f"The TLS handshake with {host} failed ({cause.reason or cause})."
+        if isinstance(cause, ConnectionRefusedError):
+            return f"{host} refused the connection on port {url.port or _default_port(url)}."
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"Connecting to {host} took longer than {timeout:g} s."
+    if isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout | httpx.PoolTimeout):
+        return f"{host} did not answer within {timeout:g} s."
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"{host} sent an answer that is not valid HTTP ({exc})."
+    if isinstance(exc, httpx.ConnectError):
+        return f"Could not connect to {host} ({exc or type(exc).__name__})."
+    return f"The request to {host} failed ({type(exc).__name__}: {exc})."
+
+
+def _default_port(url: httpx.URL) -> int:
+    return 443 if url.scheme == "https" else 80
+
+
+def is_certificate_error(message: str | None) -> bool:
+    return bool(message) and "TLS certificate" in message
+
+
+def _decode_headers(raw: Sequence[tuple[bytes, bytes]]) -> Headers:
+    return tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw)
+
+
+async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= cap:
+            return b"".join(chunks)[:cap], True
+    return b"".join(chunks), False
+
+
+@dataclass
+class Session:
+    """One scan's network state: the client, the pins and the concurrency bound."""
+
+    options: Options
+    verify: bool = True
+
+    async def __aenter__(self) -> Session:
+        self.backend = PinnedBackend()
+        self.allow = netguard.parse_networks(self.options.allow_networks)
+        self.semaphore = asyncio.Semaphore(self.options.concurrency)
+        self.requests_sent = 0
+        context = _ssl_context(self.options, self.verify and self.options.verify_tls)
+        self.client = httpx.AsyncClient(
+            transport=_pinned_transport(self.backend, context, self.options.concurrency),
+            follow_redirects=False,
+            trust_env=False,
+            timeout=httpx.Timeout(self.options.timeout),
+            headers={"User-Agent": self.options.user_agent},
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.aclose()
+
+    async def pin(self, url: httpx.URL) -> netguard.Resolved:
+        """Resolve and check the URL's host (once per scan); raises the guard's exceptions."""
+        host = url.raw_host.decode("ascii")
+        if host not in self.backend.pins:
+            self.backend.pins[host] = await netguard.resolve(
+                host, url.port or _default_port(url), self.allow, self.options.timeout
+            )
+        return self.backend.pins[host]
+
+    async def fetch(
+        self,
+        probe: str,
+        method: str,
+        url: str,
+        headers: Headers = (),
+        *,
+        read_body: bool = False,
+        origin_label: str | None = None,
+    ) -> Exchange:
+        request = self.client.build_request(method, url, headers=list(headers))
+        resolved = await self.pin(request.url)
+        sent = Request(method, str(request.url), _decode_headers(request.headers.raw))
+        started = time.perf_counter()
+        async with self.semaphore:
+            self.requests_sent += 1
+            try:
+                response = await self.client.send(request, stream=True)
+                try:
+                    body, truncated = b"", False
+                    content_type = response.headers.get("content-type", "").lower()
+                    if read_body and content_type.startswith(_HTML_TYPES):
+                        body, truncated = await _read_capped(response, self.options.max_body_bytes)
+                finally:
+                    await response.aclose()
+            except httpx.HTTPError as exc:
+                return Exchange(
+                    probe,
+                    sent,
+                    error=describe_error(exc, request.url, self.options.timeout),
+                    address=str(resolved.addresses[0]),
+                    elapsed_ms=_ms_since(started),
+                    origin_label=origin_label,
+                )
+        encoding = response.charset_encoding or "utf-8"
+        try:
+            text = body.decode(encoding, errors="replace")
+        except LookupError:  # an encoding name Python does not know
+            text = body.decode("utf-8", errors="replace")
+        return Exchange(
+            probe,
+            sent,
+            Response(
+                status=response.status_code,
+                headers=_decode_headers(response.headers.raw),
+                http_version=response.http_version,
+                body=text,
+                body_truncated=truncated,
+            ),
+            address=str(resolved.addresses[0]),
+            elapsed_ms=_ms_since(started),
+            origin_label=origin_label,
+        )
+
+    async def follow(self, url: str, max_redirects: int) -> tuple[Exchange, ...]:
+        """GET the URL and each redirect after it; the chain ends at a final answer or an error.
+
+        A hop to an address the guard refuses ends the chain with that refusal recorded.
+        """
+        chain: list[Exchange] = []
+        headers = (("Accept", ACCEPT_HTML),)
+        for hop in range(max_redirects + 1):
+            try:
+                exchange = await self.fetch(f"main.{hop}", "GET", url, headers, read_body=True)
+            except (netguard.AddressRefused, netguard.ResolutionFailed) as exc:
+                if not chain:
+                    raise
+                chain.append(Exchange(f"main.{hop}", Request("GET", url), error=exc.message))
+                break
+            chain.append(exchange)
+            if exchange.response is None or not exchange.response.is_redirect:
+                break
+            location = exchange.response.header("location") or ""
+            try:
+                next_url = httpx.URL(url).join(location)
+                if next_url.scheme not in ("http", "https") or not next_url.host:
+                    raise ValueError(next_url.scheme)
+            except (httpx.InvalidURL, ValueError):
+                break  # the analyzers judge a broken Location; there is nowhere to go
+            url = str(next_url.copy_with(fragment=None))
+        return tuple(chain)
+
+    async def send(self, url: str, specs: Sequence[ProbeSpec]) -> tuple[Exchange, ...]:
+        """Send every probe to one URL, concurrently (bounded by the semaphore)."""
+        return tuple(
+            await asyncio.gather(
+                *(
+                    self.fetch(
+                        spec.id,
+                        spec.method,
+                        _probe_url(url, spec),
+                        spec.headers,
+                        origin_label=spec.origin_label,
+                    )
+                    for spec in specs
+                )
+            )
+        )
+
+
+def _probe_url(url: str, spec: ProbeSpec) -> str:
+    if spec.path is None:
+        return url
+    return str(httpx.URL(url).join(spec.path))
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def start_urls(target) -> list[str]:
+    """Where the main chain starts. With no scheme typed, try http first (as a browser would
+    when a name is typed), then https if http cannot be reached at all."""
+    if target.explicit_scheme:
+        return [target.url]
+    http = f"http://{target.netloc}{target.path}"
+    https = target.url
+    return [http, https] if target.default_port else [https, http]
+
+
+async def retrieve(target, options: Options, *, verify: bool = True) -> tuple[Observation, int]:
+    """Follow the main chain, then send the CORS probes to the final URL.
+
+    Returns the observation and the number of requests sent.
+    """
+    async with Session(options, verify=verify) as session:
+        candidates = start_urls(target)
+        for index, start in enumerate(candidates):
+            chain = await session.follow(start, options.max_redirects)
+            unreachable = chain[0].response is None and not is_certificate_error(chain[0].error)
+            if not unreachable or index == len(candidates) - 1:
+                break
+        final = chain[-1]
+        probes: tuple[Exchange, ...] = ()
+        if final.response is not None and not final.response.is_redirect:
+            try:
+                final_target = parse_target(final.request.url)
+            except TargetError:
+                final_target = None
+            if final_target is not None:
+                specs = cors_probes(final_target, options.frontend_origin)
+                probes = await session.send(final.request.url, specs)
+        observation = Observation(
+            target=target, chain=chain, probes=probes, frontend_origin=options.frontend_origin
+        )
+        return observation, session.requests_sent
+
+
+async def send_probes(url: str, specs: Sequence[ProbeSpec], options: Options) -> list[Exchange]:
+    """Send a few probes to one URL with the same guard and limits as a scan (simulator form)."""
+    async with Session(options) as session:
+        return list(await session.send(url, specs))

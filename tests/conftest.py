@@ -1,0 +1,44 @@
+"""Fixtures shared by every test package: real local target servers and engine options."""
+
+from __future__ import annotations
+
+import pytest
+import trustme
+
+from checker import Options
+from tests.targets import TargetServer
+
+LOOPBACK = ("127.0.0.0/8", "::1/128")
+
+
+@pytest.fixture(scope="session")
+def test_ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def ca_bundle(test_ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    test_ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+@pytest.fixture
+def target_server():
+    with TargetServer() as server:
+        yield server
+
+
+@pytest.fixture
+def tls_target_server(test_ca: trustme.CA):
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    test_ca.issue_cert("127.0.0.1", "localhost", "::1").configure_cert(context)
+    with TargetServer(ssl_context=context) as server:
+        yield server
+
+
+@pytest.fixture
+def checker_options(ca_bundle: str) -> Options:
+    return Options(allow_networks=LOOPBACK, ca_bundle=ca_bundle, timeout=5.0, deadline=20.0)

@@ -1,0 +1,114 @@
+"""Real local target servers whose answers each test sets.
+
+A ``TargetServer`` listens on 127.0.0.1 (plain HTTP or HTTPS with a trustme certificate) and hands
+every request to ``responder(request) -> (status, headers, body)``. The default responder answers
+200 with no security headers at all.
+"""
+
+from __future__ import annotations
+
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+Answer = tuple[int, list[tuple[str, str]], bytes]
+
+
+@dataclass
+class ReceivedRequest:
+    method: str
+    path: str
+    headers: Message
+    body: bytes = b""
+    client: str = ""
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+
+def plain_page(request: ReceivedRequest) -> Answer:
+    return 200, [("Content-Type", "text/html; charset=utf-8")], b"<!doctype html><title>t</title>"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        request = ReceivedRequest(
+            self.command, self.path, self.headers, body, self.client_address[0]
+        )
+        owner = self.server.owner
+        owner.requests.append(request)
+        status, headers, payload = owner.responder(request)
+        self.send_response_only(status)
+        names = {name.lower() for name, _ in headers}
+        for name, value in headers:
+            self.send_header(name, value)
+        if "content-length" not in names:
+            self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _handle
+
+    def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    owner: TargetServer
+
+
+@dataclass
+class TargetServer:
+    host: str = "127.0.0.1"
+    ssl_context: ssl.SSLContext | None = None
+    responder: Callable[[ReceivedRequest], Answer] = plain_page
+    requests: list[ReceivedRequest] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._server = _Server((self.host, 0), _Handler)
+        self._server.owner = self
+        if self.ssl_context is not None:
+            self._server.socket = self.ssl_context.wrap_socket(
+                self._server.socket, server_side=True
+            )
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.ssl_context else "http"
+
+    @property
+    def origin(self) -> str:
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return self.origin
+
+    def start(self) -> TargetServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> TargetServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
