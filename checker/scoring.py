@@ -19,6 +19,7 @@ SCORE_TABLE: dict[str, int] = {
     "hsts.missing": -20,
     "xcto.missing": -5,
     "framing.missing": -20,
+    "tls.certificate-invalid": -50,
 }
 
 # (lowest score for the grade, grade), best first.
@@ -34,6 +35,7 @@ GRADE_CUTOFFS: tuple[tuple[int, str], ...] = (
 # finding id -> the best grade a report with that finding can get.
 GRADE_CAPS: dict[str, str] = {
     "cors.reflect-origin-credentials": "F",
+    "tls.certificate-invalid": "F",
 }
 
 

@@ -17,6 +17,7 @@ from checker.model import Target
 
 MAX_INPUT_LENGTH = 2048
 _LEGACY_IPV4 = re.compile(r"^[0-9a-fx.]+$", re.IGNORECASE)
+_OTHER_SCHEMES = {"javascript", "data", "vbscript", "file", "mailto", "ftp", "about", "blob", "tel"}
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 
 
@@ -42,6 +43,10 @@ def _normalise_host(host: str) -> str:
         raise TargetError(f"“{host}” is not a valid host name.")
     if labels[-1].isdigit():
         raise TargetError(f"“{host}” is not a valid host name or IP address.")
+    if len(labels) < 2:
+        raise TargetError(
+            f"“{host}” is not a full domain name: a public site has a dot in its name."
+        )
     return host
 
 
@@ -51,7 +56,9 @@ def parse_target(raw: str) -> Target:
     if not text:
         raise TargetError("Enter a domain name or a URL, for example example.com.")
     if len(text) > MAX_INPUT_LENGTH:
-        raise TargetError(f"That is too long: addresses are limited to {MAX_INPUT_LENGTH} characters.")
+        raise TargetError(
+            f"That is too long: addresses are limited to {MAX_INPUT_LENGTH} characters."
+        )
     if any(ch.isspace() for ch in text):
         raise TargetError("An address cannot contain spaces.")
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
@@ -59,7 +66,11 @@ def parse_target(raw: str) -> Target:
 
     explicit_scheme = "://" in text
     scheme_match = re.match(r"^([a-z][a-z0-9+.-]*):", text, re.IGNORECASE)
-    if scheme_match and not explicit_scheme and not re.match(r"^[^:/]+:\d", text):
+    if (
+        scheme_match
+        and not explicit_scheme
+        and (scheme_match.group(1).lower() in _OTHER_SCHEMES or not re.match(r"^[^:/]+:\d", text))
+    ):
         raise TargetError(
             f"Only http and https addresses can be checked, not “{scheme_match.group(1)}:”."
         )

@@ -112,3 +112,52 @@ class TargetServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class RawServer:
+    """A TCP listener whose every connection is handed to ``handle(socket)`` in a thread.
+
+    For hostile behaviour that a well-formed HTTP server cannot produce: dripping bytes, huge
+    header blocks, malformed status lines, silence.
+    """
+
+    def __init__(self, handle: Callable[[object], None], host: str = "127.0.0.1") -> None:
+        import socket
+
+        self.handle = handle
+        self.host = host
+        self.accepted = 0
+        self._sock = socket.create_server((host, 0))
+        self._sock.settimeout(0.2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self._sock.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                continue
+            self.accepted += 1
+            threading.Thread(target=self._run, args=(conn,), daemon=True).start()
+
+    def _run(self, conn) -> None:
+        try:
+            self.handle(conn)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def __enter__(self) -> RawServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self._sock.close()

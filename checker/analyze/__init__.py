@@ -21,6 +21,7 @@ from checker.analyze import (
     permissions,
     redirects,
     referrer,
+    tls,
     xcto,
 )
 from checker.model import Finding, Observation
@@ -28,6 +29,7 @@ from checker.model import Finding, Observation
 Analyzer = Callable[[Observation], Iterable[Finding]]
 
 ANALYZERS: tuple[Analyzer, ...] = (
+    tls.analyze,
     cors.analyze,
     redirects.analyze,
     hsts.analyze,

@@ -1,0 +1,77 @@
+"""Text and JSON renderings of a report, shared by ``python -m checker`` and ``manage.py scan``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from checker.model import Options, Report, Severity, Status
+
+_MARK = {
+    Severity.CRITICAL: "!!",
+    Severity.HIGH: "! ",
+    Severity.MEDIUM: "~ ",
+    Severity.LOW: "- ",
+    Severity.INFO: "i ",
+    Severity.PASS: "ok",
+}
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
+
+
+def render_text(report: Report) -> str:
+    target = report.target
+    lines = [f"Target: {target.url if target.scheme else target.raw}"]
+    if report.status is not Status.OK:
+        lines.append(f"Status: {report.status.value} — {report.message}")
+        return "\n".join(lines) + "\n"
+    lines.append(f"Grade:  {report.grade}  (score {report.score}/100)")
+    if report.grade_cap:
+        lines.append(f"        capped at {report.grade_cap} by a critical finding")
+    if len(report.chain) > 1:
+        lines.append("Redirects:")
+        for probe in report.chain:
+            exchange = report.exchange(probe)
+            status = exchange.response.status if exchange.response else exchange.error
+            lines.append(f"  {exchange.request.url}  → {status}")
+    lines.append(f"Final URL: {report.final_url}")
+    lines.append(f"Requests sent: {report.requests_sent}, in {report.duration_ms:.0f} ms")
+    lines.append("")
+    lines.append("Findings:")
+    modifiers = {line.finding: line.modifier for line in report.score_lines}
+    for finding in report.findings:
+        modifier = modifiers.get(finding.id)
+        score = f" ({modifier:+d})" if modifier else ""
+        lines.append(f"  [{_MARK[finding.severity]}] {finding.id}{score}: {finding.title}")
+    return "\n".join(lines) + "\n"
+
+
+def options_from_environment(frontend_origin: str | None = None) -> Options:
+    """The command line reads the same variables as the web site's settings."""
+    networks = os.environ.get("CHECKER_ALLOW_NETWORKS", "")
+    return Options(
+        allow_networks=tuple(n.strip() for n in networks.split(",") if n.strip()),
+        ca_bundle=os.environ.get("CHECKER_CA_BUNDLE") or None,
+        frontend_origin=frontend_origin,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    from checker.engine import scan
+
+    parser = argparse.ArgumentParser(
+        prog="python -m checker", description="Check a site's CORS and security headers."
+    )
+    parser.add_argument("target", help="a domain or URL, e.g. example.com")
+    parser.add_argument("--json", action="store_true", help="print the full report as JSON")
+    parser.add_argument(
+        "--frontend-origin", help="your frontend's origin, e.g. https://app.example"
+    )
+    args = parser.parse_args(argv)
+    report = scan(args.target, options_from_environment(args.frontend_origin))
+    sys.stdout.write(render_json(report) + "\n" if args.json else render_text(report))
+    return 0 if report.status is Status.OK else 1
