@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import trustme
 
@@ -42,3 +44,19 @@ def tls_target_server(test_ca: trustme.CA):
 @pytest.fixture
 def checker_options(ca_bundle: str) -> Options:
     return Options(allow_networks=LOOPBACK, ca_bundle=ca_bundle, timeout=5.0, deadline=20.0)
+
+
+SERVICE_MARKERS = ("redis", "postgres", "browser")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """In CI (CORSCHECK_REQUIRE_SERVICES=1) a skipped service test is a failure, not a pass."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.skipped or os.environ.get("CORSCHECK_REQUIRE_SERVICES") != "1":
+        return
+    needs = [name for name in SERVICE_MARKERS if item.get_closest_marker(name)]
+    if needs:
+        report.outcome = "failed"
+        report.longrepr = f"{item.nodeid} needs {', '.join(needs)} but was skipped in CI"
