@@ -1,9 +1,203 @@
-"""Placeholder: an analyzer that finds nothing yet."""
+"""Strict-Transport-Security: does the final page tell browsers to use HTTPS only, and for how long?
 
-from collections.abc import Iterable
+A browser honours the header only on an HTTPS response, only the first header field, and only when
+the field follows the grammar. ``hstspreload`` (Chromium's bundled list) tells whether the host is
+already HTTPS-only in browsers before any visit.
+"""
 
-from checker.model import Finding, Observation
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from urllib.parse import urlsplit
+
+import hstspreload
+
+from checker.analyze.evidence import final_response, quote, short
+from checker.headers import hsts
+from checker.model import Finding, Observation, Severity
+
+GLOSSARY = "strict-transport-security"
+PRELOAD_GLOSSARY = "hsts-preload"
+SIX_MONTHS = 15_768_000  # 182.5 days, the usual floor for a meaningful policy
+ONE_YEAR = 31_536_000  # what the preload list requires
+
+_DAY = 86_400
+
+
+def human_duration(seconds: int) -> str:
+    if seconds < 2 * 3600:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    if seconds < 2 * _DAY:
+        return f"{seconds // 3600} hours"
+    if seconds < ONE_YEAR:
+        return f"{seconds // _DAY} days"
+    years = seconds / ONE_YEAR
+    if years >= 1000:
+        return "more than a thousand years"
+    return f"{years:.3g} year{'s' if years >= 2 else ''}"
+
+
+def is_preloaded(host: str) -> bool:
+    try:
+        return bool(host) and hstspreload.in_hsts_preload(host)
+    except (UnicodeError, ValueError):  # the list holds IDNA (ASCII) names only
+        return False
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
 
 
 def analyze(observation: Observation) -> Iterable[Finding]:
-    return ()
+    found = final_response(observation)
+    if found is None:
+        return ()
+    final, response = found
+    return list(_judge(final.probe, final.request.url, response.header_all(GLOSSARY)))
+
+
+def _judge(probe: str, url: str, values: list[str]) -> Iterator[Finding]:
+    cite = (probe,)
+
+    def finding(id_: str, severity: Severity, title: str, *facts: tuple[str, str]) -> Finding:
+        glossary = PRELOAD_GLOSSARY if "preload" in id_ else GLOSSARY
+        return Finding(id_, severity, title, glossary, cite, tuple(facts))
+
+    if not url.startswith("https://"):
+        yield finding(
+            "hsts.missing",
+            Severity.HIGH,
+            "The final page is plain HTTP, so nothing tells browsers to insist on HTTPS",
+            ("url", quote(url)),
+        )
+        if values:
+            yield finding(
+                "hsts.ignored-over-http",
+                Severity.INFO,
+                "Strict-Transport-Security is sent over plain HTTP, where browsers ignore it",
+                ("strict-transport-security", quote(values[0])),
+            )
+        return
+
+    host = _host(url)
+    preloaded = is_preloaded(host)
+    if preloaded:
+        yield finding(
+            "hsts.preloaded",
+            Severity.PASS,
+            f"{short(host)} is on the HSTS preload list built into browsers",
+            ("host", host),
+        )
+    if not values:
+        if preloaded:
+            yield finding(
+                "hsts.missing-but-preloaded",
+                Severity.INFO,
+                "No Strict-Transport-Security header, but the preload list already forces HTTPS",
+                ("host", host),
+            )
+        else:
+            yield finding(
+                "hsts.missing",
+                Severity.HIGH,
+                "No Strict-Transport-Security header: browsers may still try plain HTTP first",
+                ("host", host),
+            )
+        return
+
+    if len(values) > 1:
+        yield finding(
+            "hsts.duplicate-header",
+            Severity.LOW,
+            f"Strict-Transport-Security is sent {len(values)} times; browsers use only the first",
+            *(("strict-transport-security", quote(v)) for v in values[:5]),
+        )
+
+    header = hsts.parse(values[0])
+    raw = ("strict-transport-security", quote(values[0]))
+    if not header.valid:
+        yield finding(
+            "hsts.malformed",
+            Severity.HIGH,
+            f"Strict-Transport-Security is malformed ({short(header.problems[0])}), so browsers "
+            "ignore it",
+            raw,
+            *(("problem", quote(p)) for p in header.problems),
+        )
+        return
+    if header.unknown:
+        yield finding(
+            "hsts.unknown-directive",
+            Severity.INFO,
+            f"Strict-Transport-Security has a directive browsers do not know: "
+            f"{short(header.unknown[0])}",
+            raw,
+            *(("unknown-directive", quote(name)) for name in header.unknown),
+        )
+
+    yield from _judge_max_age(header, raw, finding)
+    if header.max_age and not header.include_subdomains:
+        yield finding(
+            "hsts.no-include-subdomains",
+            Severity.INFO,
+            "HSTS does not cover subdomains (no includeSubDomains)",
+            raw,
+        )
+    yield from _judge_preload(header, raw, finding)
+
+
+def _judge_max_age(header: hsts.HstsHeader, raw: tuple[str, str], finding) -> Iterator[Finding]:
+    max_age = header.max_age or 0
+    facts = (raw, ("max-age", str(max_age)))
+    if max_age == 0:
+        yield finding(
+            "hsts.disabled",
+            Severity.HIGH,
+            "HSTS max-age is 0, which tells browsers to forget the HTTPS-only rule",
+            *facts,
+        )
+    elif max_age < SIX_MONTHS:
+        yield finding(
+            "hsts.short-max-age",
+            Severity.MEDIUM,
+            f"HSTS max-age is {human_duration(max_age)}, under the six months a policy needs "
+            "to protect returning visitors",
+            *facts,
+        )
+    else:
+        yield finding(
+            "hsts.ok",
+            Severity.PASS,
+            f"HSTS tells browsers to use only HTTPS for {human_duration(max_age)}",
+            *facts,
+        )
+
+
+def _judge_preload(header: hsts.HstsHeader, raw: tuple[str, str], finding) -> Iterator[Finding]:
+    max_age = header.max_age or 0
+    if not header.preload:
+        return
+    missing = []
+    if max_age < ONE_YEAR:
+        missing.append(f"max-age is {human_duration(max_age)}, not at least one year")
+    if not header.include_subdomains:
+        missing.append("includeSubDomains is missing")
+    if missing:
+        yield finding(
+            "hsts.preload-not-eligible",
+            Severity.LOW,
+            f"HSTS asks for preloading, but the list would refuse it: {missing[0]}",
+            raw,
+            *(("unmet", m) for m in missing),
+        )
+    else:
+        yield finding(
+            "hsts.preload-ready",
+            Severity.PASS,
+            "HSTS meets the preload list's rules: one year or more, subdomains, preload",
+            raw,
+            ("max-age", str(max_age)),
+        )

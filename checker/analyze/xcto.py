@@ -1,9 +1,57 @@
-"""Placeholder: an analyzer that finds nothing yet."""
+"""X-Content-Type-Options: may the browser guess a response's type from its bytes?
+
+Fetch reads the first comma-separated value only and compares it without case to ``nosniff``.
+"""
+
+from __future__ import annotations
 
 from collections.abc import Iterable
 
-from checker.model import Finding, Observation
+from checker.analyze.evidence import final_response, quote, short
+from checker.model import Finding, Observation, Severity
+
+HEADER = "x-content-type-options"
 
 
 def analyze(observation: Observation) -> Iterable[Finding]:
-    return ()
+    found = final_response(observation)
+    if found is None:
+        return ()
+    final, response = found
+    cite = (final.probe,)
+    values = response.header_all(HEADER)
+    if not values:
+        return [
+            Finding(
+                "xcto.missing",
+                Severity.LOW,
+                "No X-Content-Type-Options: browsers may guess content types and run a file "
+                "as script or HTML",
+                HEADER,
+                cite,
+            )
+        ]
+    combined = ", ".join(values)
+    first = combined.split(",", 1)[0].strip(" \t")
+    facts = ((HEADER, quote(combined)),)
+    if first.lower() == "nosniff":
+        return [
+            Finding(
+                "xcto.nosniff",
+                Severity.PASS,
+                "X-Content-Type-Options nosniff stops browsers from guessing content types",
+                HEADER,
+                cite,
+                facts,
+            )
+        ]
+    return [
+        Finding(
+            "xcto.invalid",
+            Severity.LOW,
+            f"X-Content-Type-Options is “{short(first)}”; only nosniff has an effect",
+            HEADER,
+            cite,
+            facts,
+        )
+    ]

@@ -2,7 +2,9 @@
 
 Entries live in ``entries/<slug>.md``. The front matter carries ``title``, ``kind`` (see
 ``KINDS``), a one-sentence ``summary`` that reports show inline, ``related`` slugs, optional
-``finding_ids`` and, for browser error messages, the ``message`` exactly as a console prints it.
+``finding_ids``, optional ``aliases`` (other slugs that name the same entry, so a finding that
+uses one still finds its explanation) and, for browser error messages, the ``message`` exactly as
+a console prints it.
 
 Bodies link to other entries with the ``glossary:<slug>`` scheme, so the same Markdown renders
 correctly on the glossary pages, inside a report or in an email: the caller picks the base URL.
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import frontmatter
+import yaml
 from markdown_it import MarkdownIt
 
 ENTRIES_DIR = Path(__file__).parent / "entries"
@@ -28,6 +31,18 @@ KINDS: dict[str, str] = {
     "security-header": "Security headers",
     "mistake": "Common mistakes",
     "error": "Browser error messages",
+}
+
+# fence language -> the label shown above a snippet, so readers see which server it is for.
+SNIPPET_LABELS: dict[str, str] = {
+    "nginx": "nginx",
+    "apache": "Apache",
+    "caddy": "Caddyfile",
+    "javascript": "JavaScript",
+    "python": "Python",
+    "http": "HTTP",
+    "ini": "INI",
+    "xml": "XML",
 }
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -49,6 +64,7 @@ class Entry:
     finding_ids: tuple[str, ...] = ()
     message: str | None = None  # for kind "error": the console text, placeholders as <...>
     body_markdown: str = ""
+    aliases: tuple[str, ...] = ()
 
     @property
     def kind_label(self) -> str:
@@ -82,7 +98,10 @@ def parse_entry(path: Path) -> Entry:
     slug = path.stem
     if not SLUG_PATTERN.match(slug):
         raise GlossaryError(f"{path.name}: the file name is not a kebab-case slug")
-    post = frontmatter.load(path)
+    try:
+        post = frontmatter.load(path)
+    except yaml.YAMLError as error:
+        raise GlossaryError(f"{path.name}: the front matter is not valid YAML: {error}") from error
     meta = post.metadata
     for key in ("title", "kind", "summary"):
         if not isinstance(meta.get(key), str) or not meta[key].strip():
@@ -101,24 +120,39 @@ def parse_entry(path: Path) -> Entry:
         finding_ids=_string_list(meta, "finding_ids", path),
         message=message,
         body_markdown=post.content.strip() + "\n",
+        aliases=_string_list(meta, "aliases", path),
     )
 
 
-@functools.cache
-def load_glossary() -> dict[str, Entry]:
-    """Every entry by slug, sorted by title; cached for the life of the process."""
-    entries = [parse_entry(path) for path in ENTRIES_DIR.glob("*.md")]
+def load_entries(directory: Path) -> dict[str, Entry]:
+    """Every entry in ``directory`` by slug, sorted by title; links must resolve inside it."""
+    entries = [parse_entry(path) for path in directory.glob("*.md")]
     entries.sort(key=lambda entry: entry.title.casefold())
     glossary = {entry.slug: entry for entry in entries}
     for entry in entries:
+        clash = [alias for alias in entry.aliases if alias in glossary]
+        if clash:
+            raise GlossaryError(f"{entry.slug}.md: aliases {clash} are also entry slugs")
         missing = (set(entry.related) | _link_targets(entry.body_markdown)) - glossary.keys()
         if missing:
             raise GlossaryError(f"{entry.slug}.md: links to unknown entries {sorted(missing)}")
     return glossary
 
 
+@functools.cache
+def load_glossary() -> dict[str, Entry]:
+    """The project's glossary; read once per process, since entries ship with the code."""
+    return load_entries(ENTRIES_DIR)
+
+
+@functools.cache
+def _aliases() -> dict[str, Entry]:
+    return {alias: entry for entry in load_glossary().values() for alias in entry.aliases}
+
+
 def get_entry(slug: str) -> Entry | None:
-    return load_glossary().get(slug)
+    """The entry for a slug or one of its aliases; None when neither exists."""
+    return load_glossary().get(slug) or _aliases().get(slug)
 
 
 def entries_for_finding(finding_id: str) -> list[Entry]:
@@ -157,7 +191,18 @@ def _markdown(base_url: str) -> MarkdownIt:
             token.attrSet("href", f"{base_url}{href.removeprefix(GLOSSARY_SCHEME)}/")
         return renderer.renderToken(tokens, idx, options, env)
 
+    def fence(renderer, tokens, idx, options, env):
+        html = default_fence(tokens, idx, options, env)
+        label = SNIPPET_LABELS.get(
+            tokens[idx].info.split(maxsplit=1)[0] if tokens[idx].info else ""
+        )
+        if label:
+            html = html.replace("<pre>", f'<pre data-label="{label}">', 1)
+        return html
+
+    default_fence = md.renderer.rules["fence"]
     md.add_render_rule("link_open", link_open)
+    md.add_render_rule("fence", fence)
     return md
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: run with ``python -m bench``. They print figures and assert nothing."""

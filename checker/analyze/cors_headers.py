@@ -1,0 +1,181 @@
+"""Whether the CORS response headers are written so that browsers accept them, and whether they
+are sent where they must be: on origin-dependent answers with ``Vary: Origin``, on error pages,
+and in answer to a Private Network Access preflight."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from checker.analyze.cors_answers import (
+    ACAPN,
+    ERROR,
+    GET,
+    PRIVATE_NETWORK,
+    Answer,
+    find,
+    parse_list,
+    probe_ids,
+)
+from checker.analyze.evidence import quote, short
+from checker.cors_matrix import normalise_origin
+from checker.model import Finding, Severity
+
+
+def origin_problem(value: str) -> str | None:
+    """Why an Access-Control-Allow-Origin value can never equal a browser's Origin, if it can't."""
+    if value in ("*", "null"):
+        return None
+    if "://" not in value:
+        return "it has no scheme (an origin looks like https://app.example)"
+    parts = urlsplit(value)
+    if parts.path == "/":
+        return "it ends with a slash, which an Origin header never does"
+    if parts.path or parts.query or parts.fragment:
+        return "it holds a path, which an origin never has"
+    if "@" in parts.netloc:
+        return "it holds a user name, which an origin never has"
+    if normalise_origin(value) != value:
+        return "browsers write origins in lower case without the default port"
+    return None
+
+
+def _multiple(answer: Answer) -> bool:
+    # An echoed origin may hold a comma itself (one of our look-alikes does): that is one origin.
+    if answer.echoes:
+        return False
+    return len(answer.allow_origin) > 1 or any("," in value for value in answer.allow_origin)
+
+
+def allow_origin_syntax(items: tuple[Answer, ...]) -> Iterator[Finding]:
+    several = [a for a in items if _multiple(a)]
+    if several:
+        yield Finding(
+            id="cors.allow-origin-multiple",
+            severity=Severity.LOW,
+            title="Access-Control-Allow-Origin names several origins; browsers accept one only",
+            glossary="mistake-multiple-allow-origin",
+            exchanges=probe_ids(several),
+            facts=several[0].facts(),
+        )
+    malformed: list[tuple[Answer, str]] = []
+    for answer in items:
+        value = answer.single_allow_origin
+        problem = None if not value or _multiple(answer) else origin_problem(value)
+        if problem:
+            malformed.append((answer, problem))
+    if malformed:
+        shown, problem = malformed[0]
+        yield Finding(
+            id="cors.allow-origin-malformed",
+            severity=Severity.LOW,
+            title=f"Access-Control-Allow-Origin “{short(shown.single_allow_origin or '')}” "
+            "never matches an origin",
+            glossary="access-control-allow-origin",
+            exchanges=probe_ids([a for a, _ in malformed]),
+            facts=shown.facts() + (("why", problem),),
+        )
+
+
+def allow_credentials_syntax(items: tuple[Answer, ...]) -> Iterator[Finding]:
+    wrong = [a for a in items if a.allow_credentials is not None and not a.credentials]
+    if not wrong:
+        return
+    values = sorted({a.allow_credentials or "" for a in wrong})
+    yield Finding(
+        id="cors.allow-credentials-invalid",
+        severity=Severity.LOW,
+        title=f"Access-Control-Allow-Credentials is “{short(values[0])}”; only “true” has effect",
+        glossary="access-control-allow-credentials",
+        exchanges=probe_ids(wrong),
+        facts=wrong[0].facts() + (("values seen", quote(" | ".join(values))),),
+    )
+
+
+def wildcard_with_credentials(items: tuple[Answer, ...]) -> Iterator[Finding]:
+    hits = [a for a in items if a.wildcard and a.credentials]
+    if hits:
+        yield Finding(
+            id="cors.wildcard-credentials",
+            severity=Severity.LOW,
+            title="A * origin with credentials: browsers refuse every credentialed request",
+            glossary="mistake-wildcard-with-credentials",
+            exchanges=probe_ids(hits),
+            facts=hits[0].facts(),
+        )
+
+
+def _varies_on_origin(answer: Answer) -> bool:
+    tokens = parse_list(answer.response.header_all("vary")).lower
+    return "origin" in tokens or "*" in tokens
+
+
+def missing_vary(items: tuple[Answer, ...]) -> Iterator[Finding]:
+    """An answer that echoes the origin differs per origin; a shared cache must know that."""
+    hits = [a for a in items if a.kind in (GET, ERROR) and a.echoes and not _varies_on_origin(a)]
+    if hits:
+        shown = hits[0]
+        yield Finding(
+            id="cors.vary-origin-missing",
+            severity=Severity.LOW,
+            title="The allowed origin depends on the request, but Vary does not name Origin",
+            glossary="mistake-missing-vary-origin",
+            exchanges=probe_ids(hits),
+            facts=shown.facts() + (("vary", quote(shown.header("vary") or "(absent)")),),
+        )
+
+
+def error_without_cors(items: tuple[Answer, ...]) -> Iterator[Finding]:
+    """A page that fails loses its CORS headers: the frontend sees a CORS error, not the 404."""
+    for error in (a for a in items if a.kind == ERROR):
+        ok = find(items, GET, error.label or "")
+        if error.status < 400 or error.has_cors or ok is None or not ok.allows:
+            continue
+        yield Finding(
+            id="cors.error-without-cors",
+            severity=Severity.LOW,
+            title=f"Error responses ({error.status}) carry no CORS headers, unlike the page",
+            glossary="mistake-cors-missing-on-errors",
+            exchanges=(ok.probe, error.probe),
+            facts=error.facts() + ((f"{ok.probe} allowed", ok.single_allow_origin or ""),),
+        )
+
+
+def _private_address(address: str | None) -> bool:
+    try:
+        return address is not None and not ipaddress.ip_address(address).is_global
+    except ValueError:
+        return False
+
+
+def private_network(items: tuple[Answer, ...]) -> Iterator[Finding]:
+    """Granting Private Network Access to a foreign origin matters where the host is private."""
+    for answer in (a for a in items if a.kind == PRIVATE_NETWORK):
+        if (answer.header(ACAPN) or "").strip() != "true" or not answer.allows:
+            continue
+        private = _private_address(answer.exchange.address)
+        yield Finding(
+            id="cors.private-network-allowed",
+            severity=Severity.MEDIUM if private else Severity.INFO,
+            title="Any site may reach this host from inside a private network"
+            if private
+            else "A foreign origin is granted Private Network Access (harmless on a public host)",
+            glossary="private-network-access",
+            exchanges=(answer.probe,),
+            facts=answer.facts() + ((ACAPN, "true"), ("address", answer.exchange.address or "")),
+        )
+
+
+def analyze_headers(items: tuple[Answer, ...]) -> list[Finding]:
+    findings: list[Finding] = []
+    for check in (
+        allow_origin_syntax,
+        allow_credentials_syntax,
+        wildcard_with_credentials,
+        missing_vary,
+        error_without_cors,
+        private_network,
+    ):
+        findings.extend(check(items))
+    return findings

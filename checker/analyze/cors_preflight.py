@@ -1,0 +1,181 @@
+"""How the site answers preflights: does a browser get through to the real request?
+
+The preflight judged is the one for the origin the site is known to allow, in this order: the
+user's frontend, the site itself, then the arbitrary origin (a site that allows everyone). The
+request asks for PUT with ``content-type`` and ``authorization``, the shape of a typical API call.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from checker.analyze.cors_answers import (
+    ACAH,
+    ACAM,
+    ACEH,
+    ACMA,
+    GET,
+    PREFLIGHT,
+    PRIVATE_NETWORK,
+    Answer,
+    find,
+    parse_list,
+)
+from checker.analyze.evidence import quote
+from checker.cors_matrix import ARBITRARY, FRONTEND, PREFLIGHT_HEADERS, PREFLIGHT_METHOD, SELF
+from checker.model import Finding, Severity
+
+REFERENCE_LABELS = (FRONTEND, SELF, ARBITRARY)
+
+# Browsers silently shorten a longer preflight cache lifetime to these (seconds).
+MAX_AGE_CAPS = (("Chromium", 7200), ("Firefox", 86400))
+_DELTA_SECONDS = re.compile(r"^[0-9]+$")
+
+
+def reference(items: tuple[Answer, ...]) -> tuple[Answer | None, Answer | None]:
+    """The GET and the preflight of the first expected origin the site allows on either."""
+    for label in REFERENCE_LABELS:
+        get, preflight = find(items, GET, label), find(items, PREFLIGHT, label)
+        if (get and get.allows) or (preflight and preflight.allows):
+            return get, preflight
+    return None, None
+
+
+def preflight_status(get: Answer | None, preflight: Answer | None) -> Iterator[Finding]:
+    if get is None or preflight is None or not get.allows:
+        return
+    status = preflight.status
+    if 300 <= status < 400:
+        verdict = ("cors.preflight-redirect", "mistake-preflight-redirect", "is redirected")
+    elif status >= 400:
+        verdict = ("cors.preflight-rejected", "mistake-preflight-rejected", "is refused")
+    elif not preflight.allows:
+        verdict = ("cors.preflight-missing-headers", "mistake-preflight-rejected", "lacks CORS")
+    else:
+        return
+    finding, glossary, what = verdict
+    yield Finding(
+        id=finding,
+        severity=Severity.LOW,
+        title=f"GET allows {get.origin}, but its preflight {what} (status {status})",
+        glossary=glossary,
+        exchanges=(get.probe, preflight.probe),
+        facts=preflight.facts(),
+    )
+
+
+def preflight_grants(preflight: Answer | None) -> Iterator[Finding]:
+    """Whether the method and headers asked for are granted, read as a browser reads them."""
+    if preflight is None or not preflight.allows or not 200 <= preflight.status < 300:
+        return
+    credentials = preflight.credentials  # with credentials a `*` is only a literal name
+    methods = preflight.header_list(ACAM)
+    if PREFLIGHT_METHOD not in methods.items and ("*" not in methods.items or credentials):
+        facts = preflight.facts() + ((ACAM, quote(", ".join(methods.items) or "(absent)")),)
+        if PREFLIGHT_METHOD.lower() in methods.items:
+            facts += (("why", "method names are case-sensitive: browsers send PUT upper-case"),)
+        yield Finding(
+            id="cors.preflight-method-not-allowed",
+            severity=Severity.INFO,
+            title=f"The preflight does not allow the method {PREFLIGHT_METHOD}",
+            glossary="access-control-allow-methods",
+            exchanges=(preflight.probe,),
+            facts=facts,
+        )
+    allowed = preflight.header_list(ACAH).lower
+    wildcard = "*" in allowed and not credentials
+    missing = [
+        name
+        for name in parse_list([PREFLIGHT_HEADERS]).lower
+        if name not in allowed and not (wildcard and name != "authorization")
+    ]
+    shown = quote(preflight.header(ACAH) or "(absent)")
+    if "authorization" in missing and wildcard:
+        missing.remove("authorization")
+        yield Finding(
+            id="cors.allow-headers-wildcard-authorization",
+            severity=Severity.LOW,
+            title="Access-Control-Allow-Headers: * does not cover Authorization; name it",
+            glossary="mistake-wildcard-authorization",
+            exchanges=(preflight.probe,),
+            facts=preflight.facts() + ((ACAH, shown),),
+        )
+    if missing:
+        yield Finding(
+            id="cors.preflight-headers-not-allowed",
+            severity=Severity.INFO,
+            title=f"The preflight does not allow the request headers {', '.join(sorted(missing))}",
+            glossary="access-control-allow-headers",
+            exchanges=(preflight.probe,),
+            facts=preflight.facts() + ((ACAH, shown),),
+        )
+
+
+def wildcard_literal(items: tuple[Answer, ...]) -> Iterator[Finding]:
+    """With credentials, a `*` in these lists means a header or method literally named `*`."""
+    hits: list[tuple[Answer, str]] = [
+        (a, name)
+        for a in items
+        if a.credentials
+        for name in (ACAM, ACAH, ACEH)
+        if "*" in a.header_list(name).items
+    ]
+    if not hits:
+        return
+    names = sorted({name for _, name in hits})
+    yield Finding(
+        id="cors.wildcard-literal-with-credentials",
+        severity=Severity.LOW,
+        title=f"With credentials allowed, the * in {', '.join(names)} stands for nothing",
+        glossary="mistake-wildcard-with-credentials",
+        exchanges=tuple(dict.fromkeys(a.probe for a, _ in hits)),
+        facts=hits[0][0].facts() + (("headers with *", ", ".join(names)),),
+    )
+
+
+def parse_max_age(value: str) -> int | None:
+    text = value.strip(" \t")
+    return int(text) if _DELTA_SECONDS.match(text) else None
+
+
+def max_age(items: tuple[Answer, ...]) -> Iterator[Finding]:
+    seen = [
+        (a, value)
+        for a in items
+        if a.kind in (PREFLIGHT, PRIVATE_NETWORK) and (value := a.header(ACMA)) is not None
+    ]
+    invalid = [(a, v) for a, v in seen if parse_max_age(v) is None]
+    if invalid:
+        answer, value = invalid[0]
+        yield Finding(
+            id="cors.max-age-invalid",
+            severity=Severity.LOW,
+            title=f"Access-Control-Max-Age “{quote(value, 40)}” is not a number of seconds",
+            glossary="access-control-max-age",
+            exchanges=tuple(dict.fromkeys(a.probe for a, _ in invalid)),
+            facts=answer.facts() + ((ACMA, quote(value)),),
+        )
+    capped = [(a, v) for a, v in seen if (parse_max_age(v) or 0) > MAX_AGE_CAPS[0][1]]
+    if capped:
+        answer, value = max(capped, key=lambda pair: parse_max_age(pair[1]) or 0)
+        seconds = parse_max_age(value) or 0
+        caps = [(browser, cap) for browser, cap in MAX_AGE_CAPS if seconds > cap]
+        yield Finding(
+            id="cors.max-age-capped",
+            severity=Severity.INFO,
+            title=f"Preflights are cached for {seconds} s, longer than "
+            + " and ".join(f"{browser} keeps them ({cap} s)" for browser, cap in caps),
+            glossary="access-control-max-age",
+            exchanges=tuple(dict.fromkeys(a.probe for a, _ in capped)),
+            facts=answer.facts() + ((ACMA, quote(value)),),
+        )
+
+
+def analyze_preflight(items: tuple[Answer, ...]) -> list[Finding]:
+    get, preflight = reference(items)
+    findings = list(preflight_status(get, preflight))
+    findings.extend(preflight_grants(preflight))
+    findings.extend(wildcard_literal(items))
+    findings.extend(max_age(items))
+    return findings

@@ -1,0 +1,1263 @@
+"""Will this fetch() work? A step-by-step CORS simulator that follows the Fetch standard.
+
+Given the page's origin, the request a script makes and the answers the server gives (to the
+preflight, to the request, to every redirect hop), ``simulate`` walks the same decisions a browser
+takes and says whether the script gets to read the response, which step failed, the line
+Chromium writes to the console for it, whether a preflight was needed and why, which response
+headers the script can read, and every step on the way.
+
+Two rule sets run side by side. ``STANDARD`` is the Fetch standard to the letter; ``CHROMIUM`` is
+what Chromium actually does where our conformance suite (tests/conformance/) caught it doing
+something else. The standard's answer is the headline (other browsers follow it); the Chromium
+answer rides along in ``Verdict.chromium``. The console messages are Chromium's wording, recorded
+from a real Chromium by the same suite.
+
+The module is pure: answers arrive through an ``Answer`` callable that maps each request the
+browser would send (``Outgoing``) to a ``Response``. When it returns ``None`` the verdict is
+incomplete and names the request it is waiting for (``Verdict.pending``), so a caller with network
+access can send it and run the simulation again (see ``recorded``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from urllib.parse import urljoin, urlsplit
+
+from checker.model import Exchange, Headers, Response
+
+# --- Tables: the Fetch standard's lists ------------------------------------------------------
+
+CREDENTIALS_MODES = ("omit", "same-origin", "include")
+SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
+# fetch() upper-cases only these six; any other method keeps the case the script wrote.
+NORMALISED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
+FORBIDDEN_METHODS = frozenset({"CONNECT", "TRACE", "TRACK"})
+
+FORBIDDEN_REQUEST_HEADERS = frozenset(
+    {
+        "accept-charset",
+        "accept-encoding",
+        "access-control-request-headers",
+        "access-control-request-method",
+        "connection",
+        "content-length",
+        "cookie",
+        "cookie2",
+        "date",
+        "dnt",
+        "expect",
+        "host",
+        "keep-alive",
+        "origin",
+        "referer",
+        "set-cookie",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "via",
+    }
+)
+FORBIDDEN_REQUEST_PREFIXES = ("proxy-", "sec-")
+# These become forbidden when their value names a forbidden method (a way to smuggle TRACE).
+METHOD_OVERRIDE_HEADERS = frozenset(
+    {"x-http-method", "x-http-method-override", "x-method-override"}
+)
+# Dropped when a redirect turns the request into a GET.
+REQUEST_BODY_HEADERS = frozenset(
+    {"content-encoding", "content-language", "content-location", "content-type"}
+)
+SAFELISTED_CONTENT_TYPES = frozenset(
+    {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
+)
+SAFELISTED_RESPONSE_HEADERS = (
+    "cache-control",
+    "content-language",
+    "content-length",
+    "content-type",
+    "expires",
+    "last-modified",
+    "pragma",
+)
+FORBIDDEN_RESPONSE_HEADERS = frozenset({"set-cookie", "set-cookie2"})
+# A wildcard in Access-Control-Allow-Headers never covers these: they must be listed by name.
+NON_WILDCARD_REQUEST_HEADERS = frozenset({"authorization"})
+
+SAFELISTED_VALUE_MAX = 128  # bytes, per header value
+SAFELISTED_TOTAL_MAX = 1024  # bytes, summed over every safelisted header of one request
+REDIRECT_LIMIT = 20
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+_UNSAFE_BYTES = frozenset(
+    [b for b in range(0x20) if b != 0x09]
+    + [0x22, 0x28, 0x29, 0x3A, 0x3C, 0x3E, 0x3F, 0x40, 0x5B, 0x5C, 0x5D, 0x7B, 0x7D, 0x7F]
+)
+_LANGUAGE_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz *,-.;=")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HTTP_WHITESPACE = " \t\r\n"
+_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
+# --- Chromium's own additions, as measured by tests/conformance/ -----------------------------
+
+
+def _chromium_client_hints() -> dict[str, Callable[[str], bool]]:
+    """Request headers Chromium treats as safelisted although the standard does not.
+
+    They are the client hints Chromium may add itself, plus ``Intervention``; each needs a value
+    of the hint's own shape (measured against Chromium 156: ``DPR: 1.`` or ``ECT: 4G`` preflight).
+    """
+
+    def decimal(value: str) -> bool:
+        return _DECIMAL.fullmatch(value) is not None
+
+    def digits(value: str) -> bool:
+        return value.isascii() and value.isdigit()
+
+    return {
+        "device-memory": decimal,
+        "dpr": decimal,
+        "downlink": decimal,
+        "width": digits,
+        "viewport-width": digits,
+        "rtt": digits,
+        "save-data": lambda value: value.lower() == "on",
+        "ect": lambda value: value in ("slow-2g", "2g", "3g", "4g"),
+        "intervention": lambda value: True,
+    }
+
+
+@dataclass(frozen=True)
+class Rules:
+    """One browser's reading of the algorithm; ``STANDARD`` is the Fetch standard itself."""
+
+    name: str
+    # Chromium joins repeated request headers into one value ("a, b") before judging them.
+    join_repeated_headers: bool = False
+    extra_safelisted_headers: Mapping[str, Callable[[str], bool]] = field(default_factory=dict)
+    # Chromium lets `Access-Control-Allow-Headers: *` cover Authorization.
+    wildcard_covers_authorization: bool = False
+    # Chromium refuses any redirect to a URL with a user name or password, even same-origin.
+    refuse_every_credentialed_redirect: bool = False
+
+
+STANDARD = Rules("standard")
+CHROMIUM = Rules(
+    "chromium",
+    join_repeated_headers=True,
+    extra_safelisted_headers=_chromium_client_hints(),
+    wildcard_covers_authorization=True,
+    refuse_every_credentialed_redirect=True,
+)
+
+
+# --- Input and output ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SimRequest:
+    """The fetch() call a script makes: ``fetch(url, {method, headers, credentials, body})``."""
+
+    origin: str  # the page's origin, e.g. "https://app.example"; "null" for an opaque origin
+    url: str
+    method: str = "GET"
+    headers: Headers = ()
+    credentials: str = "same-origin"  # "omit" | "same-origin" | "include"
+    mode: str = "cors"
+    body: bool = False  # the script passes a (string) body
+    # The page's full URL; only Chromium's mixed-content line quotes it (default: origin + "/").
+    page_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A request the browser would put on the wire; ``hop`` counts redirects followed so far."""
+
+    hop: int
+    kind: str  # "preflight" or "request"
+    method: str
+    url: str
+    headers: Headers = ()
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        return next((value for key, value in self.headers if key.lower() == name), None)
+
+
+@dataclass(frozen=True)
+class NoResponse:
+    """The server could not be reached; ``error`` says why in a sentence."""
+
+    error: str
+
+
+Answer = Callable[[Outgoing], "Response | NoResponse | None"]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str  # stable id, e.g. "preflight.allow-methods"
+    passed: bool
+    detail: str  # what was checked and what was found, in our words
+    hop: int = 0
+
+
+@dataclass(frozen=True)
+class Failure:
+    id: str  # stable id, e.g. "allow-origin-mismatch"
+    explanation: str  # why the browser refused, in our words
+    glossary: str | None = None  # slug of the glossary entry that explains it
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one browser does with the request.
+
+    ``console_message`` is Chromium's console line for the failure (``None`` when it prints no
+    CORS line); ``script_error`` is what the script's promise rejects with. On the top-level
+    (standard) verdict, ``chromium`` holds Chromium's own verdict.
+    """
+
+    rules: str
+    allowed: bool
+    failure: Failure | None
+    console_message: str | None
+    script_error: str | None
+    preflight_needed: bool
+    preflight_reasons: tuple[str, ...]
+    exposed_headers: tuple[str, ...]
+    steps: tuple[Step, ...]
+    sent: tuple[Outgoing, ...]
+    pending: Outgoing | None = None  # the answer the simulation is waiting for, if incomplete
+    notes: tuple[str, ...] = ()
+    chromium: Verdict | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.pending is None and (self.chromium is None or self.chromium.complete)
+
+    @property
+    def waiting_for(self) -> Outgoing | None:
+        """The first request either rule set still needs an answer to."""
+        if self.pending is not None:
+            return self.pending
+        return self.chromium.pending if self.chromium is not None else None
+
+    @property
+    def browsers_agree(self) -> bool:
+        return self.chromium is None or self.chromium.allowed == self.allowed
+
+
+# --- URLs and origins ------------------------------------------------------------------------
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class _URL:
+    scheme: str
+    host: str
+    port: int | None
+    path: str  # path plus query
+    has_credentials: bool
+
+    @property
+    def origin(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        default = _DEFAULT_PORTS.get(self.scheme)
+        port = "" if self.port is None or self.port == default else f":{self.port}"
+        return f"{self.scheme}://{host}{port}"
+
+    @property
+    def href(self) -> str:
+        return f"{self.origin}{self.path}"
+
+
+def _parse_url(raw: str) -> _URL | None:
+    try:
+        parts = urlsplit(raw.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if not scheme or (scheme in _DEFAULT_PORTS and not parts.hostname):
+        return None
+    path = parts.path or "/"
+    if parts.query:
+        path = f"{path}?{parts.query}"
+    return _URL(
+        scheme=scheme,
+        host=(parts.hostname or "").lower(),
+        port=port,
+        path=path,
+        has_credentials=parts.username is not None or parts.password is not None,
+    )
+
+
+def serialise_origin(raw: str) -> str:
+    """The origin as a browser writes it in ``Origin``; raises ValueError when it is not one."""
+    if raw.strip() == "null":
+        return "null"
+    url = _parse_url(raw)
+    if url is None or url.scheme not in _DEFAULT_PORTS or url.path not in ("/", ""):
+        raise ValueError(f"{raw!r} is not an origin (scheme://host[:port])")
+    return url.origin
+
+
+def _looks_like_url(value: str) -> bool:
+    """Chromium's loose test behind 'contains the invalid value': does it parse as a URL?"""
+    url = _parse_url(value)
+    if url is None:
+        return False
+    if url.scheme in _DEFAULT_PORTS:
+        return re.fullmatch(r"[a-z0-9.\-_~]+|[0-9a-f:.]+", url.host) is not None
+    return re.fullmatch(r"[a-z][a-z0-9+.\-]*", url.scheme) is not None
+
+
+# --- Header value rules ----------------------------------------------------------------------
+
+
+def _strip(value: str) -> str:
+    return value.strip(_HTTP_WHITESPACE)
+
+
+def has_unsafe_byte(value: str) -> bool:
+    return any(ord(char) in _UNSAFE_BYTES for char in value)
+
+
+def mime_essence(value: str) -> str | None:
+    """``type/subtype`` in lower case, or None when the value is not a MIME type."""
+    value = _strip(value)
+    slash = value.find("/")
+    if slash <= 0 or not _TOKEN.fullmatch(value[:slash]):
+        return None
+    subtype = value[slash + 1 :].split(";", 1)[0].rstrip(_HTTP_WHITESPACE)
+    if not _TOKEN.fullmatch(subtype):
+        return None
+    return f"{value[:slash]}/{subtype}".lower()
+
+
+def parse_single_range(value: str) -> tuple[int | None, int | None] | None:
+    """A ``bytes=start-end`` range with no whitespace, or None; one side may be missing."""
+    match = re.fullmatch(r"bytes=([0-9]*)-([0-9]*)", value)
+    if match is None:
+        return None
+    start = int(match.group(1)) if match.group(1) else None
+    end = int(match.group(2)) if match.group(2) else None
+    if start is None and end is None:
+        return None
+    if start is not None and end is not None and start > end:
+        return None
+    return start, end
+
+
+def _standard_safelisted(name: str, value: str) -> bool:
+    if name == "accept":
+        return not has_unsafe_byte(value)
+    if name in ("accept-language", "content-language"):
+        return all(char in _LANGUAGE_CHARS for char in value)
+    if name == "content-type":
+        return not has_unsafe_byte(value) and mime_essence(value) in SAFELISTED_CONTENT_TYPES
+    if name == "range":
+        parsed = parse_single_range(value)
+        # A suffix range ("bytes=-500") reads the end of a resource: not safelisted.
+        return parsed is not None and parsed[0] is not None
+    return False
+
+
+def is_safelisted_header(name: str, value: str, rules: Rules = STANDARD) -> bool:
+    """Is this request header one a cross-origin request may carry without a preflight?"""
+    if len(value.encode("latin-1", "replace")) > SAFELISTED_VALUE_MAX:
+        return False
+    name = name.lower()
+    extra = rules.extra_safelisted_headers.get(name)
+    if extra is not None:
+        return extra(value)
+    return _standard_safelisted(name, value)
+
+
+def is_forbidden_header(name: str, value: str) -> bool:
+    """Headers a script may not set at all: fetch() drops them silently."""
+    name = name.lower()
+    if name in FORBIDDEN_REQUEST_HEADERS or name.startswith(FORBIDDEN_REQUEST_PREFIXES):
+        return True
+    if name in METHOD_OVERRIDE_HEADERS:
+        methods = (_strip(item).upper() for item in value.split(","))
+        return any(method in FORBIDDEN_METHODS for method in methods)
+    return False
+
+
+def unsafe_header_names(headers: Headers, rules: Rules = STANDARD) -> tuple[str, ...]:
+    """The request headers that make a preflight necessary: lower-case, sorted, unique."""
+    unsafe: set[str] = set()
+    maybe_unsafe: set[str] = set()
+    total = 0
+    for name, value in headers:
+        lower = name.lower()
+        if is_safelisted_header(lower, value, rules):
+            maybe_unsafe.add(lower)
+            total += len(value.encode("latin-1", "replace"))
+        else:
+            unsafe.add(lower)
+    if total > SAFELISTED_TOTAL_MAX:
+        unsafe |= maybe_unsafe
+    return tuple(sorted(unsafe))
+
+
+def parse_header_list(value: str | None) -> tuple[str, ...] | None:
+    """Split a ``#token`` list (``Access-Control-Allow-Methods`` and friends).
+
+    Returns None when the header is absent and ``()`` never for a failure: a value that is not a
+    comma-separated list of tokens raises ``ValueError``. Empty items are allowed, as the list
+    syntax says they must be.
+    """
+    if value is None:
+        return None
+    items = []
+    for item in value.split(","):
+        item = _strip(item)
+        if not item:
+            continue
+        if not _TOKEN.fullmatch(item):
+            raise ValueError(item)
+        items.append(item)
+    return tuple(items)
+
+
+def _combined(response: Response, name: str) -> str | None:
+    values = response.header_all(name)
+    return ", ".join(values) if values else None
+
+
+def exposed_header_names(
+    response: Response, credentials: str = "same-origin", cors: bool = True
+) -> tuple[str, ...]:
+    """Response header names a script can read (lower case, in the response's order)."""
+    present: list[str] = []
+    for name, _ in response.headers:
+        lower = name.lower()
+        if lower not in present and lower not in FORBIDDEN_RESPONSE_HEADERS:
+            present.append(lower)
+    if not cors:
+        return tuple(present)
+    try:
+        listed = parse_header_list(_combined(response, "access-control-expose-headers")) or ()
+    except ValueError:
+        listed = ()  # an unreadable list exposes nothing beyond the safelist
+    if "*" in listed and credentials != "include":
+        return tuple(present)
+    allowed = set(SAFELISTED_RESPONSE_HEADERS) | {item.lower() for item in listed}
+    return tuple(name for name in present if name in allowed)
+
+
+# --- Chromium's console wording (measured; see tests/conformance/) ---------------------------
+
+PREFLIGHT_PREFIX = "Response to preflight request doesn't pass access control check: "
+VALID_VALUE_HINT = " Have the server send the header with a valid value."
+CHROMIUM_CORS_SCHEMES = (
+    "chrome, chrome-experimental-site-token-provider, chrome-extension, chrome-untrusted, data, "
+    "http, https, isolated-app"
+)
+CONSOLE_REASONS = {
+    "allow-origin-missing": "No 'Access-Control-Allow-Origin' header is present on the requested"
+    " resource.",
+    "allow-origin-wildcard-credentials": "The value of the 'Access-Control-Allow-Origin' header in"
+    " the response must not be the wildcard '*' when the request's credentials mode is"
+    " 'include'.",
+    "allow-origin-multiple": "The 'Access-Control-Allow-Origin' header contains multiple values"
+    " '{hint}', but only one is allowed." + VALID_VALUE_HINT,
+    "allow-origin-invalid": "The 'Access-Control-Allow-Origin' header contains the invalid value"
+    " '{hint}'." + VALID_VALUE_HINT,
+    "allow-origin-mismatch": "The 'Access-Control-Allow-Origin' header has a value '{hint}' that"
+    " is not equal to the supplied origin." + VALID_VALUE_HINT,
+    "allow-credentials": "The value of the 'Access-Control-Allow-Credentials' header in the"
+    " response is '{hint}' which must be 'true' when the request's credentials mode is"
+    " 'include'.",
+    "preflight-status": PREFLIGHT_PREFIX + "It does not have HTTP ok status.",
+    "preflight-redirect": PREFLIGHT_PREFIX + "Redirect is not allowed for a preflight request.",
+    "preflight-allow-methods-invalid": "Cannot parse Access-Control-Allow-Methods response header"
+    " field in preflight response.",
+    "preflight-allow-headers-invalid": "Cannot parse Access-Control-Allow-Headers response header"
+    " field in preflight response.",
+    "preflight-method-not-allowed": "Method {hint} is not allowed by Access-Control-Allow-Methods"
+    " in preflight response.",
+    "preflight-header-not-allowed": "Request header field {hint} is not allowed by"
+    " Access-Control-Allow-Headers in preflight response.",
+    "preflight-authorization-not-listed": "Request header field {hint} is not allowed by"
+    " Access-Control-Allow-Headers in preflight response.",
+    # Chromium leaves the location out of this line (the quotes stay empty).
+    "redirect-credentials": "Redirect location '' contains a username and password, which is"
+    " disallowed for cross-origin requests.",
+    "redirect-scheme": "Cross origin requests are only supported for protocol schemes: "
+    + CHROMIUM_CORS_SCHEMES
+    + ".",
+}
+# Failures Chromium reports only as a network error line, without a CORS explanation.
+CONSOLE_NET_ERRORS = {
+    "redirect-limit": "net::ERR_TOO_MANY_REDIRECTS",
+    "redirect-unsafe-scheme": "net::ERR_UNSAFE_REDIRECT",
+    "redirect-invalid-location": "net::ERR_INVALID_REDIRECT",
+}
+FAILED_TO_FETCH = "TypeError: Failed to fetch"
+SCRIPT_ERROR_PREFIX = "TypeError: Failed to execute 'fetch' on 'Window': "
+
+
+def console_line(
+    failure_id: str,
+    *,
+    url: str,
+    initial_url: str,
+    origin: str,
+    hint: str = "",
+    preflight: bool = False,
+) -> str | None:
+    """The line Chromium writes to the console for a failure, or None if it writes none."""
+    if failure_id == "script-bad-url":
+        scheme = url.split(":", 1)[0]
+        return f'Fetch API cannot load {url}. URL scheme "{scheme}" is not supported.'
+    if failure_id == "mixed-content":
+        return (
+            f"Mixed Content: The page at '{hint}' was loaded over HTTPS, but requested an insecure"
+            f" resource '{url}'. This request has been blocked; the content must be served over"
+            " HTTPS."
+        )
+    if failure_id in CONSOLE_NET_ERRORS:
+        return f"Failed to load resource: {CONSOLE_NET_ERRORS[failure_id]}"
+    reason = CONSOLE_REASONS.get(failure_id)
+    if reason is None:
+        return None
+    if preflight and failure_id.startswith("allow-"):
+        reason = PREFLIGHT_PREFIX + reason
+    redirected = f"(redirected from '{initial_url}') " if initial_url != url else ""
+    return (
+        f"Access to fetch at '{url}' {redirected}from origin '{origin}' has been blocked by CORS"
+        f" policy: {reason.format(hint=hint)}"
+    )
+
+
+# --- Failure explanations (our words) --------------------------------------------------------
+
+EXPLANATIONS = {
+    "script-invalid-method": (
+        "'{hint}' is not a valid HTTP method name, so fetch() refuses to start.",
+        "cors-safelisted-methods",
+    ),
+    "script-forbidden-method": (
+        "Scripts may never send {hint}; fetch() refuses it before anything is sent.",
+        "cors-safelisted-methods",
+    ),
+    "script-invalid-header-name": (
+        "'{hint}' is not a valid header name, so fetch() refuses to start.",
+        None,
+    ),
+    "script-invalid-header-value": (
+        "The value of the {hint} header contains a line break, a NUL byte or a character outside"
+        " Latin-1, so fetch() refuses to start.",
+        None,
+    ),
+    "script-body-with-get": (
+        "A GET or HEAD request cannot carry a body; fetch() refuses to start.",
+        None,
+    ),
+    "script-url-credentials": (
+        "The URL contains a user name or password; fetch() refuses such URLs.",
+        None,
+    ),
+    "script-bad-url": ("'{hint}' is not an http or https URL.", None),
+    "mixed-content": (
+        "The page was loaded over HTTPS and the request goes to plain HTTP; browsers block such"
+        " mixed content before CORS is even considered.",
+        "https-redirect",
+    ),
+    "no-response": (
+        "The server did not answer ({hint}); the script sees only a network error.",
+        "error-cors-request-did-not-succeed",
+    ),
+    "allow-origin-missing": (
+        "The response has no Access-Control-Allow-Origin header, so the browser hides it from"
+        " the page.",
+        "error-no-allow-origin-header",
+    ),
+    "allow-origin-wildcard-credentials": (
+        "The response allows any origin with '*', but the request carries credentials; with"
+        " credentials the server must name the origin exactly.",
+        "error-wildcard-origin-with-credentials",
+    ),
+    "allow-origin-multiple": (
+        "Access-Control-Allow-Origin holds more than one value ('{hint}'); the browser accepts"
+        " exactly one origin or '*'.",
+        "error-multiple-allow-origin-values",
+    ),
+    "allow-origin-invalid": (
+        "Access-Control-Allow-Origin is '{hint}', which is not an origin at all.",
+        "error-invalid-allow-origin-value",
+    ),
+    "allow-origin-mismatch": (
+        "Access-Control-Allow-Origin is '{hint}', but the request came from {origin}; the two must"
+        " be equal character for character.",
+        "error-allow-origin-mismatch",
+    ),
+    "allow-credentials": (
+        "The request carries credentials, so the response must say"
+        " 'Access-Control-Allow-Credentials: true' exactly; it says '{hint}'.",
+        "error-allow-credentials-not-true",
+    ),
+    "preflight-redirect": (
+        "The preflight was answered with a redirect; browsers never follow redirects for a"
+        " preflight.",
+        "error-preflight-redirect-not-allowed",
+    ),
+    "preflight-status": (
+        "The preflight was answered with status {hint}; it needs a status from 200 to 299.",
+        "error-preflight-not-ok-status",
+    ),
+    "preflight-allow-methods-invalid": (
+        "Access-Control-Allow-Methods ('{hint}') is not a comma-separated list of method names.",
+        "access-control-allow-methods",
+    ),
+    "preflight-allow-headers-invalid": (
+        "Access-Control-Allow-Headers ('{hint}') is not a comma-separated list of header names.",
+        "access-control-allow-headers",
+    ),
+    "preflight-method-not-allowed": (
+        "The preflight answer does not list the method {hint} in Access-Control-Allow-Methods"
+        " (the comparison is case-sensitive, and '*' does not count when credentials are sent).",
+        "error-method-not-allowed",
+    ),
+    "preflight-header-not-allowed": (
+        "The preflight answer does not list the request header '{hint}' in"
+        " Access-Control-Allow-Headers ('*' does not count when credentials are sent).",
+        "error-header-not-allowed",
+    ),
+    "preflight-authorization-not-listed": (
+        "Access-Control-Allow-Headers is '*', but a wildcard never covers Authorization: it must"
+        " be listed by name.",
+        "mistake-allow-headers-wildcard-authorization",
+    ),
+    "redirect-invalid-location": (
+        "The redirect's Location header ('{hint}') is not a usable URL.",
+        None,
+    ),
+    "redirect-scheme": (
+        "The redirect points to '{hint}', which is neither http nor https.",
+        "error-cors-scheme-not-supported",
+    ),
+    "redirect-unsafe-scheme": (
+        "The redirect points to '{hint}', which is neither http nor https.",
+        "error-cors-scheme-not-supported",
+    ),
+    "redirect-credentials": (
+        "The redirect points to a URL with a user name or password ('{hint}'); a cross-origin"
+        " request may not follow it.",
+        None,
+    ),
+    "redirect-credentials-same-origin": (
+        "The redirect points to a URL with a user name or password ('{hint}'); Chromium refuses"
+        " to follow it even within one origin.",
+        None,
+    ),
+    "redirect-limit": (
+        "The request was redirected more than 20 times; the browser gives up.",
+        None,
+    ),
+}
+
+
+def _failure(failure_id: str, hint: str = "", origin: str = "") -> Failure:
+    text, glossary = EXPLANATIONS[failure_id]
+    return Failure(failure_id, text.format(hint=hint, origin=origin), glossary)
+
+
+# --- The algorithm ---------------------------------------------------------------------------
+
+
+class _Stop(Exception):
+    """Ends a run early: a failure or a missing answer."""
+
+    def __init__(self, failure: Failure | None = None, hint: str = "", **console: object) -> None:
+        super().__init__(failure.id if failure else "pending")
+        self.failure = failure
+        self.hint = hint
+        self.console = console
+
+
+@dataclass
+class _Run:
+    """Mutable bookkeeping for one walk through the algorithm; never leaves this module."""
+
+    request: SimRequest
+    rules: Rules
+    answer: Answer
+    origin: str = ""
+    initial_url: str = ""
+    steps: list[Step] = field(default_factory=list)
+    sent: list[Outgoing] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    preflight_needed: bool = False
+    preflight_reasons: tuple[str, ...] = ()
+    exposed: tuple[str, ...] = ()
+    pending: Outgoing | None = None
+    script_error: str | None = None
+
+    def step(self, name: str, passed: bool, detail: str, hop: int = 0) -> None:
+        self.steps.append(Step(name, passed, detail, hop))
+
+    def fail(
+        self,
+        failure_id: str,
+        hint: str = "",
+        *,
+        url: str = "",
+        preflight: bool = False,
+        script_error: str | None = None,
+        sent_origin: str | None = None,
+    ) -> _Stop:
+        failure = _failure(failure_id, hint, sent_origin or self.origin)
+        self.script_error = script_error or FAILED_TO_FETCH
+        return _Stop(failure, hint, url=url or self.initial_url, preflight=preflight)
+
+
+def simulate(request: SimRequest, answer: Answer) -> Verdict:
+    """Run the request through the standard's rules and Chromium's; see the module docstring."""
+    chromium = _simulate(request, answer, CHROMIUM)
+    standard = _simulate(request, answer, STANDARD)
+    return replace(standard, console_message=chromium.console_message, chromium=chromium)
+
+
+def _simulate(request: SimRequest, answer: Answer, rules: Rules) -> Verdict:
+    run = _Run(request, rules, answer)
+    failure: Failure | None = None
+    console: str | None = None
+    try:
+        _fetch(run)
+    except _Stop as stop:
+        failure = stop.failure
+        if failure is not None:
+            console = console_line(
+                failure.id,
+                url=str(stop.console.get("url", run.initial_url)),
+                initial_url=run.initial_url,
+                origin=run.origin,
+                hint=stop.hint,
+                preflight=bool(stop.console.get("preflight")),
+            )
+            if failure.id.startswith("script-") and failure.id != "script-bad-url":
+                console = None  # the promise rejects; nothing is logged for the request
+    allowed = failure is None and run.pending is None
+    return Verdict(
+        rules=rules.name,
+        allowed=allowed,
+        failure=failure,
+        console_message=console,
+        script_error=run.script_error if failure else None,
+        preflight_needed=run.preflight_needed,
+        preflight_reasons=run.preflight_reasons,
+        exposed_headers=run.exposed if allowed else (),
+        steps=tuple(run.steps),
+        sent=tuple(run.sent),
+        pending=run.pending,
+        notes=tuple(run.notes),
+    )
+
+
+def _prepare(run: _Run) -> tuple[str, _URL, list[tuple[str, str]]]:
+    """What fetch() does before anything is sent: check the call and build the header list."""
+    request = run.request
+    if request.mode != "cors":
+        raise ValueError("only mode 'cors' is simulated")
+    if request.credentials not in CREDENTIALS_MODES:
+        raise ValueError(f"credentials must be one of {', '.join(CREDENTIALS_MODES)}")
+    run.origin = serialise_origin(request.origin)
+    url = _parse_url(request.url)
+    if url is None or url.scheme not in _DEFAULT_PORTS:
+        raise run.fail("script-bad-url", request.url, url=request.url.strip())
+    run.initial_url = url.href
+    if url.has_credentials:
+        message = (
+            f"{SCRIPT_ERROR_PREFIX}Request cannot be constructed from a URL that includes"
+            f" credentials: {request.url}"
+        )
+        raise run.fail("script-url-credentials", script_error=message)
+    method = _check_method(run)
+    if request.body and method in ("GET", "HEAD"):
+        message = f"{SCRIPT_ERROR_PREFIX}Request with GET/HEAD method cannot have body."
+        raise run.fail("script-body-with-get", script_error=message)
+    headers = _check_headers(run)
+    run.step("script", True, f"fetch() accepts the call: {method} {url.href}.")
+    return method, url, headers
+
+
+def _check_method(run: _Run) -> str:
+    method = run.request.method
+    if not _TOKEN.fullmatch(method):
+        message = f"{SCRIPT_ERROR_PREFIX}'{method}' is not a valid HTTP method."
+        raise run.fail("script-invalid-method", method, script_error=message)
+    if method.upper() in FORBIDDEN_METHODS:
+        message = f"{SCRIPT_ERROR_PREFIX}'{method.upper()}' HTTP method is unsupported."
+        raise run.fail("script-forbidden-method", method.upper(), script_error=message)
+    return method.upper() if method.upper() in NORMALISED_METHODS else method
+
+
+def _check_headers(run: _Run) -> list[tuple[str, str]]:
+    kept: list[tuple[str, str]] = []
+    dropped: list[str] = []
+    for name, raw in run.request.headers:
+        value = _strip(raw)
+        if not _TOKEN.fullmatch(name):
+            raise run.fail(
+                "script-invalid-header-name",
+                name,
+                script_error=f"{SCRIPT_ERROR_PREFIX}Invalid name",
+            )
+        if any(ord(char) > 0xFF for char in value):
+            message = (
+                f"{SCRIPT_ERROR_PREFIX}Failed to read the 'headers' property from 'RequestInit':"
+                " String contains non ISO-8859-1 code point."
+            )
+            raise run.fail("script-invalid-header-value", name, script_error=message)
+        if any(char in value for char in "\r\n\0"):
+            message = f"{SCRIPT_ERROR_PREFIX}Invalid value"
+            raise run.fail("script-invalid-header-value", name, script_error=message)
+        if is_forbidden_header(name, value):
+            dropped.append(name)
+        else:
+            kept.append((name, value))
+    if dropped:
+        run.step(
+            "forbidden-headers",
+            False,
+            "Scripts may not set "
+            + ", ".join(dropped)
+            + "; fetch() drops these headers silently, so the server never sees them.",
+        )
+    lower = {name.lower() for name, _ in kept}
+    if "accept" not in lower:
+        kept.append(("Accept", "*/*"))  # fetch() adds this default before judging the headers
+    if run.request.body and "content-type" not in lower:
+        kept.append(("Content-Type", "text/plain;charset=UTF-8"))  # a string body's default
+    return kept
+
+
+def _join_repeated(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    joined: dict[str, tuple[str, str]] = {}
+    for name, value in headers:
+        key = name.lower()
+        if key in joined:
+            first_name, first_value = joined[key]
+            joined[key] = (first_name, f"{first_value}, {value}")
+        else:
+            joined[key] = (name, value)
+    return list(joined.values())
+
+
+def _preflight_reasons(
+    method: str, headers: list[tuple[str, str]], rules: Rules
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    judged = _join_repeated(headers) if rules.join_repeated_headers else headers
+    unsafe = unsafe_header_names(tuple(judged), rules)
+    reasons = []
+    if method not in SAFELISTED_METHODS:
+        reasons.append(f"the method {method} is not one of GET, HEAD and POST")
+    for name in unsafe:
+        values = [value for key, value in judged if key.lower() == name]
+        reasons.append(_unsafe_reason(name, values, rules))
+    return tuple(reasons), unsafe
+
+
+def _unsafe_reason(name: str, values: list[str], rules: Rules) -> str:
+    if not any(is_safelisted_header(name, value, rules) for value in values):
+        if name in ("accept", "accept-language", "content-language", "content-type", "range"):
+            if any(
+                len(value.encode("latin-1", "replace")) > SAFELISTED_VALUE_MAX for value in values
+            ):
+                return f"the {name} header is longer than {SAFELISTED_VALUE_MAX} bytes"
+            return f"the value of the {name} header is not one a simple request may carry"
+        return f"the header {name} is not safelisted"
+    return (
+        f"the safelisted headers together exceed {SAFELISTED_TOTAL_MAX} bytes, so {name}"
+        " counts as unsafe"
+    )
+
+
+def _fetch(run: _Run) -> None:
+    request = run.request
+    method, url, headers = _prepare(run)
+    include = request.credentials == "include"
+    tainted = False
+    cors = False
+    body = request.body
+    for hop in range(REDIRECT_LIMIT + 1):
+        _check_mixed_content(run, url, hop)
+        same_origin = run.origin != "null" and url.origin == run.origin
+        cors = cors or not same_origin
+        serialised = "null" if tainted else run.origin
+        if not cors:
+            run.step("same-origin", True, f"{url.origin} is the page's own origin: no CORS.", hop)
+        else:
+            reasons, unsafe = _preflight_reasons(method, headers, run.rules)
+            if hop == 0:
+                run.preflight_needed = bool(reasons)
+                run.preflight_reasons = reasons
+            if reasons:
+                run.step(
+                    "preflight-needed",
+                    True,
+                    "A preflight is needed: " + "; ".join(reasons) + ".",
+                    hop,
+                )
+                _preflight(run, hop, url, method, headers, unsafe, serialised)
+            else:
+                run.step(
+                    "simple-request",
+                    True,
+                    "No preflight: the method and every header are safelisted.",
+                    hop,
+                )
+        outgoing = _outgoing(hop, method, url, headers, cors, serialised)
+        response = _ask(run, outgoing)
+        if cors:
+            _cors_check(run, response, serialised, include, hop, url)
+        if not response.is_redirect:
+            run.exposed = exposed_header_names(response, request.credentials, cors)
+            run.step(
+                "exposed-headers",
+                True,
+                "The script can read: " + (", ".join(run.exposed) or "no header") + ".",
+                hop,
+            )
+            _cookie_note(run, url, include, cors)
+            return
+        if hop == REDIRECT_LIMIT:
+            raise run.fail("redirect-limit", url=url.href)
+        location = _follow(run, response, url, cors, hop)
+        if url.origin != location.origin and run.origin != url.origin:
+            tainted = True
+            run.step(
+                "tainted-origin",
+                True,
+                "The request left a cross-origin server for another origin: from now on the"
+                " browser sends 'Origin: null', so the next answer must allow 'null' or '*'.",
+                hop,
+            )
+        method, headers, body = _rewrite_for_redirect(response.status, method, headers, body)
+        url = location
+
+
+_LOOPBACK_HOST = re.compile(r"localhost|.*\.localhost|127(\.[0-9]{1,3}){3}|::1")
+
+
+def _check_mixed_content(run: _Run, url: _URL, hop: int) -> None:
+    """An https page may not fetch http: URLs, except on loopback (a trustworthy origin)."""
+    if not run.origin.startswith("https://") or url.scheme != "http":
+        return
+    if _LOOPBACK_HOST.fullmatch(url.host):
+        return
+    run.step("mixed-content", False, f"An https page may not fetch {url.href}.", hop)
+    page = run.request.page_url or f"{run.origin}/"
+    raise run.fail("mixed-content", page, url=url.href)
+
+
+def _outgoing(
+    hop: int,
+    method: str,
+    url: _URL,
+    headers: list[tuple[str, str]],
+    cors: bool,
+    serialised: str,
+) -> Outgoing:
+    sent = list(headers)
+    if cors or method not in ("GET", "HEAD"):
+        sent.append(("Origin", serialised))
+    return Outgoing(hop, "request", method, url.href, tuple(sent))
+
+
+def _ask(run: _Run, outgoing: Outgoing) -> Response:
+    run.sent.append(outgoing)
+    response = run.answer(outgoing)
+    if response is None:
+        run.pending = outgoing
+        raise _Stop()
+    if isinstance(response, NoResponse):
+        raise run.fail("no-response", response.error, url=outgoing.url)
+    return response
+
+
+def _preflight(
+    run: _Run,
+    hop: int,
+    url: _URL,
+    method: str,
+    headers: list[tuple[str, str]],
+    unsafe: tuple[str, ...],
+    serialised: str,
+) -> None:
+    sent: list[tuple[str, str]] = [("Accept", "*/*"), ("Access-Control-Request-Method", method)]
+    if unsafe:
+        sent.append(("Access-Control-Request-Headers", ",".join(unsafe)))
+    sent.append(("Origin", serialised))
+    response = _ask(run, Outgoing(hop, "preflight", "OPTIONS", url.href, tuple(sent)))
+    include = run.request.credentials == "include"
+    if response.is_redirect:
+        run.step("preflight.redirect", False, "The preflight was answered with a redirect.", hop)
+        raise run.fail("preflight-redirect", url=url.href, preflight=True)
+    _cors_check(run, response, serialised, include, hop, url, preflight=True)
+    if not 200 <= response.status <= 299:
+        run.step("preflight.status", False, f"The preflight got status {response.status}.", hop)
+        raise run.fail("preflight-status", str(response.status), url=url.href, preflight=True)
+    run.step("preflight.status", True, f"The preflight got status {response.status}.", hop)
+    methods = _allow_list(run, response, "access-control-allow-methods", hop, url)
+    names = _allow_list(run, response, "access-control-allow-headers", hop, url)
+    _check_method_allowed(run, method, methods, include, hop, url)
+    _check_headers_allowed(run, headers, unsafe, names, include, hop, url)
+
+
+def _allow_list(run: _Run, response: Response, header: str, hop: int, url: _URL) -> tuple[str, ...]:
+    raw = _combined(response, header)
+    kind = header.rsplit("-", 1)[-1]
+    try:
+        items = parse_header_list(raw)
+    except ValueError:
+        run.step(f"preflight.allow-{kind}", False, f"{header} cannot be parsed: '{raw}'.", hop)
+        raise run.fail(f"preflight-allow-{kind}-invalid", raw or "", url=url.href) from None
+    return items or ()
+
+
+def _check_method_allowed(
+    run: _Run, method: str, methods: tuple[str, ...], include: bool, hop: int, url: _URL
+) -> None:
+    shown = ", ".join(methods) or "nothing"
+    if method in methods or method in SAFELISTED_METHODS:
+        run.step("preflight.allow-methods", True, f"{method} is allowed (list: {shown}).", hop)
+        return
+    if "*" in methods and not include:
+        run.step("preflight.allow-methods", True, f"'*' allows {method} (no credentials).", hop)
+        return
+    detail = f"{method} is not in Access-Control-Allow-Methods (list: {shown})"
+    if "*" in methods:
+        detail += "; '*' is a literal method name when credentials are sent"
+    elif method.upper() in methods or method in (m.upper() for m in methods):
+        detail += "; the case differs, and methods are compared case-sensitively"
+    run.step("preflight.allow-methods", False, detail + ".", hop)
+    raise run.fail("preflight-method-not-allowed", method, url=url.href)
+
+
+def _check_headers_allowed(
+    run: _Run,
+    headers: list[tuple[str, str]],
+    unsafe: tuple[str, ...],
+    names: tuple[str, ...],
+    include: bool,
+    hop: int,
+    url: _URL,
+) -> None:
+    listed = {name.lower() for name in names}
+    wildcard = "*" in listed and not include
+    if not run.rules.wildcard_covers_authorization:
+        for name, _ in headers:
+            lower = name.lower()
+            if lower in NON_WILDCARD_REQUEST_HEADERS and lower not in listed:
+                run.step(
+                    "preflight.allow-headers",
+                    False,
+                    f"{lower} must be listed by name in Access-Control-Allow-Headers.",
+                    hop,
+                )
+                failure_id = (
+                    "preflight-authorization-not-listed"
+                    if wildcard
+                    else "preflight-header-not-allowed"
+                )
+                raise run.fail(failure_id, lower, url=url.href)
+    for name in unsafe:
+        if name in listed or wildcard:
+            continue
+        detail = f"{name} is not in Access-Control-Allow-Headers ({', '.join(names) or 'absent'})"
+        if "*" in listed:
+            detail += "; '*' is a literal header name when credentials are sent"
+        run.step("preflight.allow-headers", False, detail + ".", hop)
+        raise run.fail("preflight-header-not-allowed", name, url=url.href)
+    if unsafe:
+        run.step(
+            "preflight.allow-headers",
+            True,
+            f"Every non-safelisted header is allowed: {', '.join(unsafe)}.",
+            hop,
+        )
+
+
+def _cors_check(
+    run: _Run,
+    response: Response,
+    serialised: str,
+    include: bool,
+    hop: int,
+    url: _URL,
+    preflight: bool = False,
+) -> None:
+    """Access-Control-Allow-Origin and, with credentials, Access-Control-Allow-Credentials."""
+    where = "preflight." if preflight else ""
+    acao = _combined(response, "access-control-allow-origin")
+    failure_id = _origin_failure(acao, serialised, include)
+    if failure_id is not None:
+        run.step(
+            f"{where}allow-origin",
+            False,
+            f"Access-Control-Allow-Origin is {_shown(acao)}; the request's origin is"
+            f" {serialised}{' and it carries credentials' if include else ''}.",
+            hop,
+        )
+        raise run.fail(
+            failure_id, acao or "", url=url.href, preflight=preflight, sent_origin=serialised
+        )
+    run.step(
+        f"{where}allow-origin",
+        True,
+        f"Access-Control-Allow-Origin {_shown(acao)} allows {serialised}.",
+        hop,
+    )
+    if not include:
+        return
+    acac = _combined(response, "access-control-allow-credentials")
+    if acac != "true":
+        run.step(
+            f"{where}allow-credentials",
+            False,
+            f"Access-Control-Allow-Credentials is {_shown(acac)}, not exactly 'true'.",
+            hop,
+        )
+        raise run.fail("allow-credentials", acac or "", url=url.href, preflight=preflight)
+    run.step(f"{where}allow-credentials", True, "Access-Control-Allow-Credentials is 'true'.", hop)
+
+
+def _shown(value: str | None) -> str:
+    return "absent" if value is None else f"'{value}'"
+
+
+def _origin_failure(acao: str | None, serialised: str, include: bool) -> str | None:
+    if acao is None:
+        return "allow-origin-missing"
+    if acao == "*":
+        return "allow-origin-wildcard-credentials" if include else None
+    if acao == serialised:
+        return None
+    if " " in acao or "," in acao:
+        return "allow-origin-multiple"
+    if acao != "null" and not _looks_like_url(acao):
+        return "allow-origin-invalid"
+    return "allow-origin-mismatch"
+
+
+def _follow(run: _Run, response: Response, url: _URL, cors: bool, hop: int) -> _URL:
+    """Check a redirect's target; returns the URL the browser will ask next."""
+    raw = response.header("location") or ""
+    try:
+        target = urljoin(url.href, raw.strip())
+    except ValueError:
+        target = raw
+    location = _parse_url(target)
+    if location is None:
+        run.step("redirect", False, f"Location '{raw}' is not a usable URL.", hop)
+        raise run.fail("redirect-invalid-location", raw, url=url.href)
+    if location.scheme not in _DEFAULT_PORTS:
+        run.step("redirect", False, f"The redirect leads to the scheme {location.scheme}.", hop)
+        # Chromium stops a jump to data: (and other local schemes) before its CORS layer sees it.
+        unsafe = location.scheme in ("data", "file", "blob", "about", "javascript", "filesystem")
+        failure_id = "redirect-unsafe-scheme" if unsafe or not cors else "redirect-scheme"
+        raise run.fail(failure_id, target, url=target)
+    if location.has_credentials:
+        same = run.origin != "null" and location.origin == run.origin
+        if not same or cors:
+            run.step("redirect", False, "The redirect leads to a URL with credentials.", hop)
+            raise run.fail("redirect-credentials", location.href, url=url.href)
+        if run.rules.refuse_every_credentialed_redirect:
+            run.step("redirect", False, "The redirect leads to a URL with credentials.", hop)
+            raise run.fail("redirect-credentials-same-origin", location.href, url=url.href)
+    run.step("redirect", True, f"Status {response.status} redirects to {location.href}.", hop)
+    return location
+
+
+def _rewrite_for_redirect(
+    status: int, method: str, headers: list[tuple[str, str]], body: bool
+) -> tuple[str, list[tuple[str, str]], bool]:
+    """301/302 turn a POST into a GET, 303 turns anything but GET/HEAD into one."""
+    if (status in (301, 302) and method == "POST") or (
+        status == 303 and method not in ("GET", "HEAD")
+    ):
+        kept = [
+            (name, value) for name, value in headers if name.lower() not in REQUEST_BODY_HEADERS
+        ]
+        return "GET", kept, False
+    return method, headers, body
+
+
+def _cookie_note(run: _Run, url: _URL, include: bool, cors: bool) -> None:
+    if include and cors:
+        run.notes.append(
+            "CORS lets the script read this credentialed response, but whether cookies travel"
+            " with it is the browser's cookie policy: a cross-site request carries only"
+            " SameSite=None; Secure cookies, and browsers that block third-party cookies"
+            " (Safari, Firefox's strict mode, Chromium's headless and incognito modes) send none."
+        )
+    elif cors and run.request.credentials == "same-origin":
+        run.notes.append(
+            "The request is cross-origin and credentials are 'same-origin' (the default), so no"
+            " cookies or HTTP authentication are sent and Access-Control-Allow-Credentials does"
+            " not matter."
+        )
+
+
+# --- Ways to supply answers ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hop:
+    """The server's answers at one URL of a redirect chain."""
+
+    response: Response | NoResponse
+    preflight: Response | NoResponse | None = None
+
+
+def replay(hops: Sequence[Hop]) -> Answer:
+    """Answer from a fixed list: hop ``n`` answers the ``n``-th URL the browser asks."""
+
+    def answer(outgoing: Outgoing) -> Response | NoResponse | None:
+        if outgoing.hop >= len(hops):
+            return None
+        hop = hops[outgoing.hop]
+        return hop.preflight if outgoing.kind == "preflight" else hop.response
+
+    return answer
+
+
+def recorded(answers: Mapping[tuple[int, str], Response | NoResponse]) -> Answer:
+    """Answer from responses collected so far, keyed by ``(hop, kind)``.
+
+    A caller with network access loops: simulate, send ``verdict.waiting_for``, store the answer
+    under ``(outgoing.hop, outgoing.kind)``, simulate again until ``verdict.complete``.
+    """
+    return lambda outgoing: answers.get((outgoing.hop, outgoing.kind))
+
+
+def simulate_response(
+    request: SimRequest, response: Response, preflight: Response | None = None
+) -> Verdict:
+    """Judge one answer (and its preflight's) without following any redirect it makes."""
+    return simulate(request, replay([Hop(response, preflight)]))
+
+
+def _from_exchange(exchange: Exchange | None) -> Response | NoResponse | None:
+    if exchange is None:
+        return None
+    if exchange.response is None:
+        return NoResponse(exchange.error or "no answer")
+    return exchange.response
+
+
+def simulate_exchanges(
+    request: SimRequest, actual: Exchange, preflight: Exchange | None = None
+) -> Verdict:
+    """Judge the engine's live exchanges: the request's and, when one was sent, the preflight's."""
+    hop = Hop(_from_exchange(actual) or NoResponse("no answer"), _from_exchange(preflight))
+    return simulate(request, replay([hop]))

@@ -1,0 +1,168 @@
+"""Fixtures for the web app: a test database other processes can open, and a real Celery worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.conftest import LOOPBACK
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Headers that make a page score well; a target that sends them all should get an A or better.
+GOOD_HEADERS = [
+    ("Content-Type", "text/html; charset=utf-8"),
+    ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
+    ("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; object-src 'none'"),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Give this run a test database of its own that a worker process can open too.
+
+    SQLite: a file instead of memory, so a worker subprocess sees the same rows. PostgreSQL: a
+    name with this process's id, so parallel runs against one server do not drop each other's.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    test = database.setdefault("TEST", {})
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        test["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    else:
+        test["NAME"] = f"test_{database['NAME']}_{os.getpid()}"
+
+
+@pytest.fixture
+def allow_loopback(settings, ca_bundle: str):
+    """Let the checker reach the local target servers, as a developer would for local testing."""
+    settings.CHECKER_ALLOW_NETWORKS = LOOPBACK
+    settings.CHECKER_CA_BUNDLE = ca_bundle
+    return settings
+
+
+def database_url(settings_dict: dict) -> str:
+    """The URL of the database this test process is using, for a subprocess's DATABASE_URL."""
+    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = quote(settings_dict.get("USER") or "")
+    password = settings_dict.get("PASSWORD")
+    credentials = f"{user}:{quote(password)}@" if password else f"{user}@" if user else ""
+    host = settings_dict.get("HOST") or "localhost"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
+
+
+class WorkerProcess:
+    """`celery -A webui worker` in a subprocess, on a queue no other test run uses."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> WorkerProcess:
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "webui",
+            "worker",
+            "--concurrency=1",
+            "--loglevel=info",
+            # Mingle and gossip wait for other workers' replies; a lone test worker has none.
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+        ]
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        self.wait_for("ready.", seconds=60)
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for(self, text: str, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while text not in self.log():
+            if self.process.poll() is not None:
+                raise AssertionError(f"the worker exited early:\n{self.log()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the worker never logged {text!r}:\n{self.log()}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()  # a warm shutdown: finish the current task, then exit
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def celery_worker(
+    transactional_db, ca_bundle: str, tmp_path: Path
+) -> Iterator[Callable[..., WorkerProcess]]:
+    """A function that starts a real worker with this test's database, broker and settings.
+
+    The test's own publisher is pointed at the same private queue, so tasks queued by views in
+    this process reach that worker and no other.
+    """
+    from django.db import connection
+
+    from webui.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    workers: list[WorkerProcess] = []
+
+    def start(**extra_env: str) -> WorkerProcess:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "webui.settings",
+            "DATABASE_URL": database_url(connection.settings_dict),
+            "CELERY_QUEUE": queue,
+            "CHECKER_ALLOW_NETWORKS": ",".join(LOOPBACK),
+            "CHECKER_CA_BUNDLE": ca_bundle,
+            **extra_env,
+        }
+        worker = WorkerProcess(env, tmp_path / f"worker-{len(workers)}.log")
+        workers.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in workers:
+        worker.stop()
+    app.conf.task_default_queue = previous_queue
+
+
+def wait_until_ended(scan, seconds: float = 60):
+    """Poll the row until the scan has ended (the worker writes it from another process)."""
+    deadline = time.monotonic() + seconds
+    scan.refresh_from_db()
+    while scan.is_active:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"scan {scan.token} still {scan.status} after {seconds} s")
+        time.sleep(0.1)
+        scan.refresh_from_db()
+    return scan

@@ -1,0 +1,67 @@
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from checker import Target, TargetError, parse_target
+from checker.netguard import denial_reason, literal_address, parse_networks
+from checker.target import parse_origin
+
+PRIVATE_ADDRESS_MESSAGE = (
+    "{host} is not a public address ({reason}). Only public sites can be checked."
+)
+
+
+class ScanForm(forms.Form):
+    target = forms.CharField(
+        label="Domain or URL",
+        help_text="For example example.com or https://api.example.com/v1/users",
+        error_messages={
+            "required": "Enter a domain or a URL to check.",
+        },
+        widget=forms.TextInput(
+            attrs={
+                "autocapitalize": "none",
+                "autocorrect": "off",
+                "spellcheck": "false",
+                "inputmode": "url",
+                "placeholder": "example.com",
+            }
+        ),
+    )
+    frontend_origin = forms.CharField(
+        label="Your frontend's origin (optional)",
+        required=False,
+        max_length=300,
+        help_text="The origin your web app calls this API from, e.g. https://app.example.com",
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "none", "spellcheck": "false", "inputmode": "url"}
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean_target(self) -> Target:
+        raw = self.cleaned_data["target"]
+        try:
+            target = parse_target(raw)
+        except TargetError as error:
+            raise ValidationError(error.message) from None
+        # The engine checks every address again when it connects (names included); this early
+        # answer spares the user a queued scan that can only be refused.
+        address = literal_address(target.host)
+        if address is not None:
+            reason = denial_reason(address, parse_networks(settings.CHECKER_ALLOW_NETWORKS))
+            if reason is not None:
+                raise ValidationError(PRIVATE_ADDRESS_MESSAGE.format(host=address, reason=reason))
+        return target
+
+    def clean_frontend_origin(self) -> str:
+        value = self.cleaned_data["frontend_origin"]
+        if not value:
+            return ""
+        try:
+            return parse_origin(value)
+        except TargetError as error:
+            raise ValidationError(error.message) from None

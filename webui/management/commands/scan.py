@@ -1,0 +1,23 @@
+import sys
+
+from django.core.management.base import BaseCommand
+
+import checker
+from checker.cli import render_json, render_text
+from webui.options import options_from_settings
+
+
+class Command(BaseCommand):
+    help = "Check one site with the same settings the worker uses and print the report."
+
+    def add_arguments(self, parser):
+        parser.add_argument("target", help="a domain or URL, e.g. example.com")
+        parser.add_argument("--json", action="store_true", help="print the full report as JSON")
+        parser.add_argument("--frontend-origin", help="your frontend's origin")
+
+    def handle(self, *args, **options):
+        report = checker.scan(options["target"], options_from_settings(options["frontend_origin"]))
+        text = render_json(report) + "\n" if options["json"] else render_text(report)
+        self.stdout.write(text, ending="")
+        if report.status != checker.Status.OK:
+            sys.exit(1)  # like python -m checker: a script can tell a graded site from a failure

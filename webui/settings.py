@@ -1,0 +1,281 @@
+"""Django settings, all read from the environment.
+
+Every knob is one environment variable read through a tiny validating helper, so a typo in a
+deployment fails at start-up with a clear message instead of running with a surprising value.
+With nothing set, the project runs on one machine: SQLite under var/ and a broker that keeps its
+messages in files under var/broker/, so ``make run`` needs no server.
+"""
+
+import ipaddress
+import os
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def envbool(name: str, default: bool) -> bool:
+    raw = os.getenv(name)
+    if raw is None:
+        return default
+    if raw.strip().lower() in TRUE_WORDS:
+        return True
+    if raw.strip().lower() in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}"
+    )
+
+
+def envint(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.getenv(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {value}")
+    return value
+
+
+def envlist(name: str, default: str = "") -> tuple[str, ...]:
+    """A comma-separated list; blanks around items and empty items are dropped."""
+    raw = os.getenv(name, default)
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def envnetworks(name: str) -> tuple[str, ...]:
+    """A comma-separated list of CIDR blocks, each checked here so a typo cannot widen access."""
+    networks = envlist(name)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} holds {network!r}, which is not an address block like 127.0.0.0/8"
+            ) from None
+    return networks
+
+
+# --- Core -------------------------------------------------------------------------------------
+
+DEBUG = envbool("DEBUG", False)
+# A fixed key is only good for a developer's own machine; deployments must set SECRET_KEY.
+SECRET_KEY = os.getenv("SECRET_KEY") or "insecure-development-key-set-SECRET_KEY-in-production"
+ALLOWED_HOSTS = list(envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"))
+# The public address of the site, used in emails and in links that leave the page.
+SITE_URL = os.getenv("SITE_URL", "http://localhost:8000").rstrip("/")
+CSRF_TRUSTED_ORIGINS = [SITE_URL]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "webui",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "webui.middleware.PermissionsPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "webui.urls"
+WSGI_APPLICATION = "webui.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "webui.context_processors.csp_nonce",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------------
+
+DATABASE_URL = os.getenv("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(exist_ok=True)
+    # The web process and the worker write to the same file: wait for the lock instead of
+    # failing at once, and take the write lock at the start of each transaction.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Internationalisation, static files -------------------------------------------------------
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"  # filled by collectstatic in the Docker image
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every start when it is missing
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Compressed but not hashed: it works without collectstatic (tests, make run); WhiteNoise
+    # then serves files with a short cache lifetime.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# --- The site's own security headers (it must earn an A+ from its own checker) -----------------
+
+SECURE_HSTS_SECONDS = 0 if DEBUG else 31_536_000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+if envbool("TRUST_X_FORWARDED_PROTO", False):
+    # Only behind a proxy that always sets this header itself.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_HTTPONLY = True  # nothing in our pages reads it from JavaScript
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        # htmx is our own static file, loaded with the request's nonce; it inserts no inline
+        # script or style (its indicator styles are switched off in base.html).
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+# Every powerful feature the site does not use, switched off for it and anything it embeds.
+PERMISSIONS_POLICY = {
+    "accelerometer": (),
+    "camera": (),
+    "display-capture": (),
+    "geolocation": (),
+    "gyroscope": (),
+    "magnetometer": (),
+    "microphone": (),
+    "payment": (),
+    "usb": (),
+}
+
+# --- Email ------------------------------------------------------------------------------------
+
+EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "CORS Check <noreply@localhost>")
+if not os.getenv("EMAIL_HOST"):
+    # Without a mail server, print emails to the console instead of failing to connect.
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# --- The checker ------------------------------------------------------------------------------
+
+# Address blocks the checker may reach although they are not public. Empty by default: nothing
+# private. Tests and developers who want to check a local server set e.g. 127.0.0.0/8,::1/128.
+CHECKER_ALLOW_NETWORKS = envnetworks("CHECKER_ALLOW_NETWORKS")
+# A CA file the checker trusts instead of the system store (tests with their own CA).
+CHECKER_CA_BUNDLE = os.getenv("CHECKER_CA_BUNDLE") or None
+# The engine's own deadline for one scan, seconds; keep it below SCAN_SOFT_TIME_LIMIT.
+CHECKER_DEADLINE = envint("CHECKER_DEADLINE", 45, minimum=1)
+
+# --- Scans and the queue ----------------------------------------------------------------------
+
+SCAN_SOFT_TIME_LIMIT = envint("SCAN_SOFT_TIME_LIMIT", 60, minimum=1)
+SCAN_TIME_LIMIT = envint("SCAN_TIME_LIMIT", SCAN_SOFT_TIME_LIMIT + 15, minimum=1)
+if SCAN_TIME_LIMIT <= SCAN_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured("SCAN_TIME_LIMIT must be larger than SCAN_SOFT_TIME_LIMIT")
+# How many times a scan may be started before it is given up (a task that kills its worker
+# comes back; this stops it from coming back for ever).
+SCAN_MAX_ATTEMPTS = envint("SCAN_MAX_ATTEMPTS", 3, minimum=1)
+# A scan still pending or running this many seconds after it was queued or started is ended as
+# failed by the reaper.
+SCAN_STALE_AFTER = envint("SCAN_STALE_AFTER", 600, minimum=SCAN_TIME_LIMIT + 1)
+
+REDIS_URL = os.getenv("REDIS_URL", "")
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    # An unacknowledged task is handed out again after this long; it must outlive the hard
+    # time limit, or a slow scan would be started twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": SCAN_TIME_LIMIT + 60}
+else:
+    BROKER_DIR = VAR_DIR / "broker"
+    for folder in ("queue", "processed", "control"):
+        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "data_folder_processed": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
+    }
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Separate queue names let several copies (parallel test runs) share one Redis.
+CELERY_TASK_DEFAULT_QUEUE = os.getenv("CELERY_QUEUE", "celery")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# The database row is the source of truth for a scan; Celery keeps no results.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SOFT_TIME_LIMIT = SCAN_SOFT_TIME_LIMIT
+CELERY_TASK_TIME_LIMIT = SCAN_TIME_LIMIT
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "reap-stale-scans": {"task": "webui.tasks.reap_stale_scans", "schedule": 60.0},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    # httpx logs every request at INFO: one line per probe would drown the worker's log.
+    "loggers": {"httpx": {"level": "WARNING"}},
+}

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import path
+
+from webui.views import glossary, pages, scans
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("r/<str:token>/", scans.report, name="report"),
+    path("s/<str:host>/", scans.site, name="site"),
+    path("glossary/", glossary.index, name="glossary"),
+    path("glossary/<slug:slug>/", glossary.entry, name="glossary-entry"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+"""Views, one module per feature: pages (home), scans (report, site history), glossary."""

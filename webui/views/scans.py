@@ -1,0 +1,45 @@
+from dataclasses import dataclass
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django_htmx.http import HttpResponseStopPolling
+
+from checker import Finding, Report
+from webui.models import Scan, Site
+
+HISTORY_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    finding: Finding
+    modifier: int
+
+
+def report_context(scan: Scan) -> dict:
+    report: Report | None = scan.engine_report
+    context = {"scan": scan, "report": report}
+    if report is not None and report.chain:
+        modifiers = {line.finding: line.modifier for line in report.score_lines}
+        context["findings"] = [FindingRow(f, modifiers.get(f.id, 0)) for f in report.findings]
+        context["chain"] = [report.exchange(probe) for probe in report.chain]
+        context["final"] = context["chain"][-1]
+    return context
+
+
+def report(request, token: str):
+    scan = get_object_or_404(Scan.objects.select_related("site"), token=token)
+    context = report_context(scan)
+    if request.htmx:
+        # The polling request gets the live region only. Once the scan has ended, status 286
+        # makes htmx swap in the final content and stop polling.
+        html = render_to_string("webui/report.html#scan-state", context, request=request)
+        return (HttpResponse if scan.is_active else HttpResponseStopPolling)(html)
+    return render(request, "webui/report.html", context)
+
+
+def site(request, host: str):
+    site = get_object_or_404(Site, host=host.lower())
+    scans = site.scans.all()[:HISTORY_LENGTH]
+    return render(request, "webui/site.html", {"site": site, "scans": scans})
