@@ -667,6 +667,8 @@ EXPLANATIONS = {
 
 def _failure(failure_id: str, hint: str = "", origin: str = "") -> Failure:
     text, glossary = EXPLANATIONS[failure_id]
+    if failure_id == "allow-credentials" and not hint:
+        text = text.replace("it says '{hint}'", "the header is absent")
     return Failure(failure_id, text.format(hint=hint, origin=origin), glossary)
 
 
@@ -715,6 +717,8 @@ class _Run:
         sent_origin: str | None = None,
     ) -> _Stop:
         failure = _failure(failure_id, hint, sent_origin or self.origin)
+        if failure_id.startswith("script-"):
+            self.step("script", False, failure.explanation)
         self.script_error = script_error or FAILED_TO_FETCH
         return _Stop(failure, hint, url=url or self.initial_url, preflight=preflight)
 

@@ -75,8 +75,8 @@ RULES = {
     "session-no-httponly": Rule(
         "cookie.session-no-httponly",
         Severity.MEDIUM,
-        "{cookies} without HttpOnly that look like sessions, readable by any script on the "
-        "page: {names}",
+        "{cookies} named like session cookies but without HttpOnly, readable by any script on "
+        "the page: {names}",
     ),
     "no-samesite": Rule(
         "cookie.no-samesite",

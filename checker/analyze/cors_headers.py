@@ -22,6 +22,14 @@ from checker.analyze.evidence import quote, short
 from checker.cors_matrix import normalise_origin
 from checker.model import Finding, Severity
 
+SLASH = "it ends with a slash, which an Origin header never does"
+PATH = "it holds a path, which an origin never has"
+# The entry that explains a problem best; the rest are covered by the browser's error message.
+MALFORMED_GLOSSARY = {
+    SLASH: "mistake-origin-with-path-or-slash",
+    PATH: "mistake-origin-with-path-or-slash",
+}
+
 
 def origin_problem(value: str) -> str | None:
     """Why an Access-Control-Allow-Origin value can never equal a browser's Origin, if it can't."""
@@ -31,9 +39,9 @@ def origin_problem(value: str) -> str | None:
         return "it has no scheme (an origin looks like https://app.example)"
     parts = urlsplit(value)
     if parts.path == "/":
-        return "it ends with a slash, which an Origin header never does"
+        return SLASH
     if parts.path or parts.query or parts.fragment:
-        return "it holds a path, which an origin never has"
+        return PATH
     if "@" in parts.netloc:
         return "it holds a user name, which an origin never has"
     if normalise_origin(value) != value:
@@ -55,7 +63,7 @@ def allow_origin_syntax(items: tuple[Answer, ...]) -> Iterator[Finding]:
             id="cors.allow-origin-multiple",
             severity=Severity.LOW,
             title="Access-Control-Allow-Origin names several origins; browsers accept one only",
-            glossary="mistake-multiple-allow-origin",
+            glossary="mistake-multiple-origins-in-header",
             exchanges=probe_ids(several),
             facts=several[0].facts(),
         )
@@ -72,7 +80,7 @@ def allow_origin_syntax(items: tuple[Answer, ...]) -> Iterator[Finding]:
             severity=Severity.LOW,
             title=f"Access-Control-Allow-Origin “{short(shown.single_allow_origin or '')}” "
             "never matches an origin",
-            glossary="access-control-allow-origin",
+            glossary=MALFORMED_GLOSSARY.get(problem, "error-invalid-allow-origin-value"),
             exchanges=probe_ids([a for a, _ in malformed]),
             facts=shown.facts() + (("why", problem),),
         )
@@ -87,7 +95,7 @@ def allow_credentials_syntax(items: tuple[Answer, ...]) -> Iterator[Finding]:
         id="cors.allow-credentials-invalid",
         severity=Severity.LOW,
         title=f"Access-Control-Allow-Credentials is “{short(values[0])}”; only “true” has effect",
-        glossary="access-control-allow-credentials",
+        glossary="mistake-allow-credentials-not-true",
         exchanges=probe_ids(wrong),
         facts=wrong[0].facts() + (("values seen", quote(" | ".join(values))),),
     )

@@ -36,6 +36,7 @@ class TrustRule:
     glossary: str
     title: str  # {origin}: one trusted origin; {count}: how many of the class were trusted
     folds: tuple[str, ...] = ()
+    credentialed_glossary: str | None = None  # when the credentialed case has its own entry
 
 
 NARROWER_THAN_SUBSTRING = (
@@ -57,6 +58,7 @@ TRUST_RULES: tuple[TrustRule, ...] = (
         "mistake-reflected-origin",
         "Any origin is trusted: the foreign origin {origin} was echoed back",
         folds=("cors.null-origin", "cors.substring-match", *NARROWER_THAN_SUBSTRING),
+        credentialed_glossary="mistake-reflected-origin-with-credentials",
     ),
     TrustRule(
         ("null",),
@@ -105,7 +107,7 @@ TRUST_RULES: tuple[TrustRule, ...] = (
         "cors.special-characters",
         Severity.LOW,
         Severity.HIGH,
-        "mistake-origin-special-characters",
+        "mistake-special-character-bypass",
         "{count} trusted: the site's domain plus an odd character, e.g. {origin}",
     ),
     TrustRule(
@@ -153,7 +155,7 @@ def _trust_finding(rule: TrustRule, hits: list[Answer], folded: list[str]) -> Fi
         id=f"{rule.finding}-credentials" if credentials else rule.finding,
         severity=rule.credentialed if credentials else rule.severity,
         title=title + (", with credentials" if credentials else ""),
-        glossary=rule.glossary,
+        glossary=(credentials and rule.credentialed_glossary) or rule.glossary,
         exchanges=probe_ids(hits),
         facts=facts,
     )
@@ -197,7 +199,7 @@ def wildcard_finding(items: tuple[Answer, ...]) -> Iterator[Finding]:
         id="cors.wildcard",
         severity=Severity.LOW,
         title="Every site may read these responses (Access-Control-Allow-Origin: *)",
-        glossary="access-control-allow-origin",
+        glossary="mistake-wildcard-on-private-data",
         exchanges=probe_ids(hits),
         facts=shown.facts(),
     )
@@ -210,7 +212,7 @@ def none_finding(items: tuple[Answer, ...], tried: int) -> Iterator[Finding]:
         id="cors.none",
         severity=Severity.INFO,
         title=f"No origin was allowed: none of the {tried} origins tried got CORS headers back",
-        glossary="same-origin-policy",
+        glossary="access-control-allow-origin",
         exchanges=probe_ids(items),
         facts=(("origins tried", str(tried)),),
     )

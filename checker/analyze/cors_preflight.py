@@ -79,7 +79,7 @@ def preflight_grants(preflight: Answer | None) -> Iterator[Finding]:
             id="cors.preflight-method-not-allowed",
             severity=Severity.INFO,
             title=f"The preflight does not allow the method {PREFLIGHT_METHOD}",
-            glossary="access-control-allow-methods",
+            glossary="error-method-not-allowed",
             exchanges=(preflight.probe,),
             facts=facts,
         )
@@ -97,7 +97,7 @@ def preflight_grants(preflight: Answer | None) -> Iterator[Finding]:
             id="cors.allow-headers-wildcard-authorization",
             severity=Severity.LOW,
             title="Access-Control-Allow-Headers: * does not cover Authorization; name it",
-            glossary="mistake-wildcard-authorization",
+            glossary="mistake-allow-headers-wildcard-authorization",
             exchanges=(preflight.probe,),
             facts=preflight.facts() + ((ACAH, shown),),
         )
@@ -106,7 +106,7 @@ def preflight_grants(preflight: Answer | None) -> Iterator[Finding]:
             id="cors.preflight-headers-not-allowed",
             severity=Severity.INFO,
             title=f"The preflight does not allow the request headers {', '.join(sorted(missing))}",
-            glossary="access-control-allow-headers",
+            glossary="error-header-not-allowed",
             exchanges=(preflight.probe,),
             facts=preflight.facts() + ((ACAH, shown),),
         )
@@ -128,7 +128,7 @@ def wildcard_literal(items: tuple[Answer, ...]) -> Iterator[Finding]:
         id="cors.wildcard-literal-with-credentials",
         severity=Severity.LOW,
         title=f"With credentials allowed, the * in {', '.join(names)} stands for nothing",
-        glossary="mistake-wildcard-with-credentials",
+        glossary="mistake-wildcard-literal-with-credentials",
         exchanges=tuple(dict.fromkeys(a.probe for a, _ in hits)),
         facts=hits[0][0].facts() + (("headers with *", ", ".join(names)),),
     )
@@ -166,7 +166,7 @@ def max_age(items: tuple[Answer, ...]) -> Iterator[Finding]:
             severity=Severity.INFO,
             title=f"Preflights are cached for {seconds} s, longer than "
             + " and ".join(f"{browser} keeps them ({cap} s)" for browser, cap in caps),
-            glossary="access-control-max-age",
+            glossary="mistake-max-age-above-browser-cap",
             exchanges=tuple(dict.fromkeys(a.probe for a, _ in capped)),
             facts=answer.facts() + ((ACMA, quote(value)),),
         )

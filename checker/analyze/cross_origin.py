@@ -76,9 +76,7 @@ def read_value(header: Header, response: Response) -> tuple[str | None, str | No
     fields = response.header_all(header.name)
     if not fields:
         return None, None
-    raw = ", ".join(fields)
-    if len(fields) > 1:
-        return None, raw
+    raw = ", ".join(fields)  # two fields join into a list, which no valid value is
     if not header.structured:
         value = raw.strip(" \t")
         return (value if value in header.values else None), raw

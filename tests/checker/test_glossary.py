@@ -250,6 +250,38 @@ def test_code_fences_get_a_language_class():
     assert '<code class="language-nginx">' in html
 
 
+def test_snippets_are_labelled_with_the_server_they_are_for():
+    html = render_markdown("```caddy\nheader -Server\n```\n\n```text\nplain\n```\n")
+    assert '<pre data-label="Caddyfile"><code class="language-caddy">' in html
+    assert '<pre><code class="language-text">' in html
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda entry: entry.slug)
+def test_finding_ids_look_like_finding_ids(entry):
+    for finding_id in entry.finding_ids:
+        assert re.fullmatch(r"[a-z-]+\.[a-z0-9]+(-[a-z0-9]+)*", finding_id), finding_id
+
+
+def test_an_alias_finds_the_entry_it_names():
+    assert get_entry("mistake-wildcard-authorization").slug == (
+        "mistake-allow-headers-wildcard-authorization"
+    )
+
+
+def test_an_alias_that_is_also_a_slug_is_refused(tmp_path):
+    write_entry(tmp_path, "one", "title: One\nkind: concept\nsummary: One.\naliases: [two]")
+    write_entry(tmp_path, "two", "title: Two\nkind: concept\nsummary: Two.")
+    with pytest.raises(GlossaryError, match="aliases"):
+        load_entries(tmp_path)
+
+
+def test_entries_for_a_finding_are_those_that_name_it():
+    slugs = {
+        entry.slug for entry in glossary.entries_for_finding("cors.reflect-origin-credentials")
+    }
+    assert slugs == {"mistake-reflected-origin-with-credentials"}
+
+
 def test_an_entry_with_an_unknown_kind_is_refused(tmp_path):
     path = write_entry(tmp_path, "odd", "title: Odd\nkind: recipe\nsummary: Odd.")
     with pytest.raises(GlossaryError, match="kind 'recipe'"):

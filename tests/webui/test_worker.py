@@ -59,6 +59,7 @@ def test_a_scan_over_its_soft_time_limit_ends_failed_with_the_reason(
     # a deployment; here both sides get the short limits.
     monkeypatch.setattr(run_scan, "soft_time_limit", 1)
     monkeypatch.setattr(run_scan, "time_limit", 10)
+    monkeypatch.setattr(run_scan, "_exec_options", None)  # Celery caches them on first send
     celery_worker(SCAN_SOFT_TIME_LIMIT="1", SCAN_TIME_LIMIT="10")
 
     scan = wait_until_ended(submit(client, target_server.url))

@@ -38,7 +38,9 @@ def test_it_flags_session_like_cookies_without_httponly():
 
 
 def test_csrf_tokens_may_be_read_by_scripts():
-    assert ids(run("csrftoken=1; Secure; SameSite=Lax", "XSRF-TOKEN=1; Secure; SameSite=Lax")) == ["cookie.all-secure"]
+    assert ids(run("csrftoken=1; Secure; SameSite=Lax", "XSRF-TOKEN=1; Secure; SameSite=Lax")) == [
+        "cookie.all-secure"
+    ]
 
 
 def test_it_flags_missing_and_invalid_samesite():
@@ -59,7 +61,10 @@ def test_it_enforces_the_host_prefix_rules():
         "__host-id=1; Path=/; SameSite=Lax",  # prefixes match without case; no Secure
     ):
         assert "cookie.host-prefix-invalid" in ids(run(line)), line
-    assert only(run("__Host-id=1; Path=/; SameSite=Lax"), "cookie.host-prefix-invalid").glossary == "cookie-prefixes"
+    assert (
+        only(run("__Host-id=1; Path=/; SameSite=Lax"), "cookie.host-prefix-invalid").glossary
+        == "cookie-prefixes"
+    )
 
 
 def test_it_enforces_the_secure_prefix_rule():
@@ -69,7 +74,12 @@ def test_it_enforces_the_secure_prefix_rule():
 
 def test_it_reads_every_set_cookie_in_the_chain_and_cites_the_hop():
     observation = chain(
-        redirect("http://example.com/", "https://example.com/", probe="main.0", headers=[("Set-Cookie", "visit=1")]),
+        redirect(
+            "http://example.com/",
+            "https://example.com/",
+            probe="main.0",
+            headers=[("Set-Cookie", "visit=1")],
+        ),
         exchange("https://example.com/", [("Set-Cookie", GOOD)], probe="main.1"),
     )
     findings = list(cookies.analyze(observation))
@@ -85,7 +95,10 @@ def test_cookies_that_only_delete_are_not_judged():
 def test_malformed_lines_are_reported_not_raised():
     findings = run("=", "bad=\x01value; Secure")
     finding = only(findings, "cookie.malformed")
-    assert fact(finding, "rejected") == ["it has neither a name nor a value", "it contains control characters"]
+    assert fact(finding, "rejected") == [
+        "it has neither a name nor a value",
+        "it contains control characters",
+    ]
 
 
 def test_the_parser_is_lenient_and_keeps_the_last_attribute():

@@ -48,7 +48,7 @@ def test_it_flags_reflected_origin_with_credentials_as_critical():
 
     finding = found["cors.reflect-origin-credentials"]
     assert finding.severity is Severity.CRITICAL
-    assert finding.glossary == "mistake-reflected-origin"
+    assert finding.glossary == "mistake-reflected-origin-with-credentials"
     assert finding.exchanges == (
         "cors.get.arbitrary",
         "cors.preflight.arbitrary",
@@ -163,7 +163,7 @@ def test_it_flags_special_characters_let_through_by_a_lookahead_check():
 
     finding = found["cors.special-characters"]
     assert finding.severity is Severity.LOW
-    assert finding.glossary == "mistake-origin-special-characters"
+    assert finding.glossary == "mistake-special-character-bypass"
     assert len(finding.exchanges) == 18
     assert fact(finding, "origins trusted").startswith("18: https://shop.example_.evil.test")
     assert "cors.any-subdomain" in found

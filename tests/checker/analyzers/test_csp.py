@@ -4,7 +4,11 @@ from checker.headers.meta import http_equiv
 from checker.model import Severity
 from tests.checker.analyzers.build import fact, ids, only, page
 
-STRICT = "script-src 'nonce-r4nd0m' 'strict-dynamic' https: 'unsafe-inline'; object-src 'none'; base-uri 'none'"
+STRICT = (
+    "script-src 'nonce-r4nd0m' 'strict-dynamic' https: 'unsafe-inline'; "
+    "object-src 'none'; base-uri 'none'"
+)
+META = "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'\">"
 
 
 def run(*policies, report_only=(), body=""):
@@ -14,7 +18,8 @@ def run(*policies, report_only=(), body=""):
 
 
 def html(meta):
-    return f"<!doctype html><html><head><meta http-equiv='Content-Security-Policy' content=\"{meta}\"></head><body>x</body></html>"
+    tag = f"<meta http-equiv='Content-Security-Policy' content=\"{meta}\">"
+    return f"<!doctype html><html><head>{tag}</head><body>x</body></html>"
 
 
 def test_it_reports_a_missing_policy():
@@ -38,7 +43,9 @@ def test_it_recognises_a_strict_nonce_policy_with_strict_dynamic():
 
 
 def test_unsafe_inline_next_to_a_nonce_is_not_a_hole():
-    findings = run("script-src 'self' 'nonce-abc' 'unsafe-inline'; object-src 'none'; base-uri 'self'")
+    findings = run(
+        "script-src 'self' 'nonce-abc' 'unsafe-inline'; object-src 'none'; base-uri 'self'"
+    )
     assert "csp.unsafe-inline" not in ids(findings)
 
 
@@ -58,7 +65,9 @@ def test_it_flags_unsafe_eval_even_with_a_nonce():
 
 def test_it_flags_broad_script_sources_falling_back_to_default_src():
     for source in ("*", "https:", "http:", "data:", "https://*"):
-        finding = only(run(f"default-src 'self' {source}; base-uri 'self'"), "csp.script-broad-source")
+        finding = only(
+            run(f"default-src 'self' {source}; base-uri 'self'"), "csp.script-broad-source"
+        )
         assert fact(finding, "source") == [source]
 
 
@@ -68,7 +77,9 @@ def test_script_src_overrides_a_broad_default_src():
 
 
 def test_strict_dynamic_makes_browsers_ignore_broad_sources():
-    assert "csp.script-broad-source" not in ids(run("script-src 'nonce-a' 'strict-dynamic' https: *"))
+    assert "csp.script-broad-source" not in ids(
+        run("script-src 'nonce-a' 'strict-dynamic' https: *")
+    )
 
 
 def test_it_flags_a_policy_that_does_not_control_scripts():
@@ -89,11 +100,17 @@ def test_comma_separated_policies_are_separate_policies():
 
 def test_it_flags_missing_object_src_and_base_uri():
     findings = run("script-src 'self'")
-    assert ids(findings) == ["csp.base-uri-missing", "csp.object-src-missing", "csp.restricts-scripts"]
+    assert ids(findings) == [
+        "csp.base-uri-missing",
+        "csp.object-src-missing",
+        "csp.restricts-scripts",
+    ]
 
 
 def test_it_flags_broad_object_sources():
-    assert "csp.object-broad-source" in ids(run("script-src 'self'; object-src data:; base-uri 'self'"))
+    assert "csp.object-broad-source" in ids(
+        run("script-src 'self'; object-src data:; base-uri 'self'")
+    )
 
 
 def test_the_first_of_duplicated_directives_counts_and_the_duplicate_is_flagged():
@@ -128,7 +145,12 @@ def test_it_reads_a_policy_from_a_meta_tag_in_the_head():
 
 
 def test_it_ignores_a_meta_tag_outside_the_head():
-    body = "<html><head></head><body><meta http-equiv='Content-Security-Policy' content=\"default-src 'none'\"></body></html>"
+    body = f"<html><head></head><body>{META}</body></html>"
+    assert ids(run(body=body)) == ["csp.missing"]
+
+
+def test_it_ignores_a_meta_tag_after_body_content_when_head_is_not_closed():
+    body = f"<head><title>t</title><p>hello</p>{META}"
     assert ids(run(body=body)) == ["csp.missing"]
 
 
@@ -140,7 +162,9 @@ def test_it_says_frame_ancestors_does_nothing_in_a_meta_tag():
 
 def test_the_meta_reader_survives_broken_html():
     assert http_equiv("<![if <meta <<<>>> &#xffffffff; <!--", "content-security-policy") == []
-    assert http_equiv("<meta http-equiv=CONTENT-security-policy content=x>", "Content-Security-Policy") == ["x"]
+    assert http_equiv(
+        "<meta http-equiv=CONTENT-security-policy content=x>", "Content-Security-Policy"
+    ) == ["x"]
 
 
 def test_source_classification():

@@ -41,7 +41,9 @@ def test_conflicting_values_block_all_framing_but_are_flagged():
 
 
 def test_frame_ancestors_wins_over_x_frame_options():
-    findings = run(xfo("ALLOW-FROM https://a.example"), ("Content-Security-Policy", "frame-ancestors 'self'"))
+    findings = run(
+        xfo("ALLOW-FROM https://a.example"), ("Content-Security-Policy", "frame-ancestors 'self'")
+    )
     finding = only(findings, "framing.ok")
     assert finding.glossary == "content-security-policy"
     assert fact(finding, "x-frame-options-used") == ["no"]
@@ -54,7 +56,9 @@ def test_a_wildcard_frame_ancestors_allows_any_site_even_with_deny():
 
 
 def test_frame_ancestors_with_an_allowlist_passes():
-    findings = run(("Content-Security-Policy", "default-src 'self'; frame-ancestors https://a.example"))
+    findings = run(
+        ("Content-Security-Policy", "default-src 'self'; frame-ancestors https://a.example")
+    )
     assert "listed origins" in only(findings, "framing.ok").title
 
 

@@ -95,7 +95,11 @@ def test_it_judges_only_the_first_of_two_header_fields():
             )
         )
     )
-    assert ids(findings) == ["hsts.duplicate-header", "hsts.no-include-subdomains", "hsts.short-max-age"]
+    assert ids(findings) == [
+        "hsts.duplicate-header",
+        "hsts.no-include-subdomains",
+        "hsts.short-max-age",
+    ]
 
 
 def test_it_points_out_a_directive_browsers_do_not_know():

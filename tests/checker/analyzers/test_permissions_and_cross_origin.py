@@ -14,7 +14,9 @@ def test_permissions_missing_is_information_only():
 
 
 def test_permissions_a_valid_dictionary_passes_and_counts_disabled_features():
-    finding = only(pp('camera=(), geolocation=(self "https://maps.example"), fullscreen=*'), "permissions.ok")
+    finding = only(
+        pp('camera=(), geolocation=(self "https://maps.example"), fullscreen=*'), "permissions.ok"
+    )
     assert "3 features" in finding.title and "off 1" in finding.title
     assert fact(finding, "disabled") == ["camera"]
 
@@ -79,7 +81,10 @@ def test_cross_origin_isolation_is_recognised():
 
 
 def test_cross_origin_popups_allowed_is_valid_but_not_isolated():
-    findings = co(("Cross-Origin-Opener-Policy", "same-origin-allow-popups"), ("Cross-Origin-Embedder-Policy", "credentialless"))
+    findings = co(
+        ("Cross-Origin-Opener-Policy", "same-origin-allow-popups"),
+        ("Cross-Origin-Embedder-Policy", "credentialless"),
+    )
     assert "cross-origin.isolated" not in ids(findings)
     assert "cross-origin.coop-ok" in ids(findings)
 
@@ -103,5 +108,7 @@ def test_cross_origin_invalid_values_are_flagged():
 
 
 def test_cross_origin_two_header_fields_are_invalid():
-    findings = co(("Cross-Origin-Opener-Policy", "same-origin"), ("Cross-Origin-Opener-Policy", "same-origin"))
+    findings = co(
+        ("Cross-Origin-Opener-Policy", "same-origin"), ("Cross-Origin-Opener-Policy", "same-origin")
+    )
     assert "cross-origin.coop-invalid" in ids(findings)

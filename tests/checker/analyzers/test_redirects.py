@@ -75,6 +75,11 @@ def test_it_flags_a_location_that_cannot_be_followed():
 
 
 def test_it_survives_a_hostile_location():
-    for location in ("http://[::1", "http://\x00/", "\u202e" * 5000, "https://" + "a" * 70 + ".com"):
+    for location in (
+        "http://[::1",
+        "http://\x00/",
+        "\u202e" * 5000,
+        "https://" + "a" * 70 + ".com",
+    ):
         observation = chain(redirect("https://example.com/", location, probe="main.0"))
         assert ids(redirects.analyze(observation))

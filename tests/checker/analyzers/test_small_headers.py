@@ -11,7 +11,10 @@ def test_xcto_missing_uses_the_contract_id():
 
 
 def test_xcto_nosniff_passes_in_any_case_and_with_repeats():
-    for headers in ([("X-Content-Type-Options", "NoSniff")], [("x-content-type-options", "nosniff, nosniff")]):
+    for headers in (
+        [("X-Content-Type-Options", "NoSniff")],
+        [("x-content-type-options", "nosniff, nosniff")],
+    ):
         assert ids(xcto.analyze(page(headers))) == ["xcto.nosniff"]
 
 
@@ -55,7 +58,9 @@ def test_referrer_with_no_known_token_is_invalid():
 
 
 def test_disclosure_flags_version_numbers_only():
-    findings = list(disclosure.analyze(page([("Server", "nginx/1.25.3"), ("X-Powered-By", "Express")])))
+    findings = list(
+        disclosure.analyze(page([("Server", "nginx/1.25.3"), ("X-Powered-By", "Express")]))
+    )
     assert ids(findings) == ["disclosure.server-version"]
     assert fact(findings[0], "server") == ["nginx/1.25.3"]
 
@@ -70,7 +75,13 @@ def test_disclosure_recognises_common_version_shapes():
 def test_disclosure_flags_asp_net_version_headers_once():
     findings = list(
         disclosure.analyze(
-            page([("X-AspNet-Version", "4.0.30319"), ("X-AspNetMvc-Version", "5.2"), ("X-Powered-By", "PHP/8.2.1")])
+            page(
+                [
+                    ("X-AspNet-Version", "4.0.30319"),
+                    ("X-AspNetMvc-Version", "5.2"),
+                    ("X-Powered-By", "PHP/8.2.1"),
+                ]
+            )
         )
     )
     assert ids(findings) == ["disclosure.aspnet-version", "disclosure.powered-by-version"]
@@ -78,12 +89,17 @@ def test_disclosure_flags_asp_net_version_headers_once():
 
 
 def test_deprecated_x_xss_protection_is_flagged_unless_zero():
-    assert ids(deprecated.analyze(page([("X-XSS-Protection", "1; mode=block")]))) == ["deprecated.x-xss-protection"]
+    assert ids(deprecated.analyze(page([("X-XSS-Protection", "1; mode=block")]))) == [
+        "deprecated.x-xss-protection"
+    ]
     assert ids(deprecated.analyze(page([("X-XSS-Protection", "0")]))) == []
 
 
 def test_deprecated_expect_ct_and_key_pinning_are_noted():
-    headers = [("Expect-CT", "max-age=86400, enforce"), ("Public-Key-Pins-Report-Only", 'pin-sha256="x"; max-age=1')]
+    headers = [
+        ("Expect-CT", "max-age=86400, enforce"),
+        ("Public-Key-Pins-Report-Only", 'pin-sha256="x"; max-age=1'),
+    ]
     findings = list(deprecated.analyze(page(headers)))
     assert ids(findings) == ["deprecated.expect-ct", "deprecated.public-key-pins"]
     assert "Public-Key-Pins-Report-Only" in only(findings, "deprecated.public-key-pins").title

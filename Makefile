@@ -1,0 +1,41 @@
+# One machine, no servers: `make run`. Tests: `make test`. Benchmarks: `make bench`.
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+PIP := $(PYTHON) -m pip
+PYTEST_ARGS ?=
+
+.PHONY: run test bench migrate install install-test
+
+# The stamps reinstall only when pyproject.toml changes.
+$(PYTHON):
+	python3 -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(PYTHON)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PIP) install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+migrate: install
+	$(PYTHON) manage.py migrate --noinput
+
+# The web server and a Celery worker with beat inside it; Ctrl-C stops both.
+# DEBUG is on unless you set DEBUG=0.
+run: migrate
+	DEBUG=$${DEBUG:-1} $(VENV)/bin/honcho start -f Procfile.dev
+
+test: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PYTHON) -m bench
