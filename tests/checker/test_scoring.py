@@ -13,8 +13,21 @@ from checker.model import Finding, Severity
 
 ANALYZE_DIR = Path(scoring.__file__).parent / "analyze"
 AREAS = "|".join(
-    "cors hsts csp framing xcto referrer permissions cross-origin cookie disclosure deprecated"
-    " redirect tls".split()
+    [
+        "cors",
+        "hsts",
+        "csp",
+        "framing",
+        "xcto",
+        "referrer",
+        "permissions",
+        "cross-origin",
+        "cookie",
+        "disclosure",
+        "deprecated",
+        "redirect",
+        "tls",
+    ]
 )
 LITERAL_ID = re.compile(rf'"((?:{AREAS})\.[a-z0-9]+(?:-[a-z0-9]+)*)"')
 
