@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import path
 
-from webui.views import glossary, pages, scans
+from webui.views import glossary, pages, scans, simulate
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("r/<str:token>/", scans.report, name="report"),
+    path("r/<str:token>/simulate/", simulate.simulate, name="simulate"),
     path("s/<str:host>/", scans.site, name="site"),
     path("glossary/", glossary.index, name="glossary"),
     path("glossary/<slug:slug>/", glossary.entry, name="glossary-entry"),

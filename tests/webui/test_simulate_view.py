@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.urls import NoReverseMatch, reverse
 
 from webui.models import Scan
 from webui.tasks import run_scan
 
 APP = "https://app.example"
 
-
-def _urls() -> str:
-    # Use the site's own routes once webui/urls.py names the simulator; until then, ours.
-    try:
-        reverse("simulate", args=["x"])
-    except NoReverseMatch:
-        return "tests.webui.simulate_urls"
-    return "webui.urls"
-
-
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(_urls())]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
