@@ -8,6 +8,7 @@ messages in files under var/broker/, so ``make run`` needs no server.
 
 import ipaddress
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -53,6 +54,19 @@ def envlist(name: str, default: str = "") -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+RATE = re.compile(r"[1-9][0-9]*/([1-9][0-9]*)?[smhd]")
+
+
+def envrate(name: str, default: str) -> str:
+    """A rate such as 10/m (ten a minute) or 5/10m (five per ten minutes)."""
+    raw = (os.getenv(name) or default).strip()
+    if not RATE.fullmatch(raw):
+        raise ImproperlyConfigured(
+            f"{name} must be a count per period such as 10/m, 30/h or 5/10m; got {raw!r}"
+        )
+    return raw
+
+
 def envnetworks(name: str) -> tuple[str, ...]:
     """A comma-separated list of CIDR blocks, each checked here so a typo cannot widen access."""
     networks = envlist(name)
@@ -84,6 +98,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_ratelimit",
     "template_partials",
     "webui",
 ]
@@ -93,6 +108,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "webui.middleware.PermissionsPolicyMiddleware",
+    "webui.middleware.FixedHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -164,6 +180,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+# Where that redirect points when HTTPS is not on the same host and default port as HTTP (a
+# non-standard port, e.g. "example.com:8443"); unset, it keeps the request's own host.
+SECURE_SSL_HOST = os.getenv("SECURE_SSL_HOST") or None
 if envbool("TRUST_X_FORWARDED_PROTO", False):
     # Only behind a proxy that always sets this header itself.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -199,6 +218,13 @@ PERMISSIONS_POLICY = {
     "microphone": (),
     "payment": (),
     "usb": (),
+}
+
+# Cross-origin isolation: every resource our pages load is our own, so requiring other origins'
+# resources to opt in costs nothing, and no other site may pull our pages in as no-cors loads.
+FIXED_RESPONSE_HEADERS = {
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cross-Origin-Resource-Policy": "same-origin",
 }
 
 # --- Email ------------------------------------------------------------------------------------
@@ -237,6 +263,35 @@ SCAN_MAX_ATTEMPTS = envint("SCAN_MAX_ATTEMPTS", 3, minimum=1)
 SCAN_STALE_AFTER = envint("SCAN_STALE_AFTER", 600, minimum=SCAN_TIME_LIMIT + 1)
 
 REDIS_URL = os.getenv("REDIS_URL", "")
+
+# --- Limits on starting scans -----------------------------------------------------------------
+
+# How many scans one address may start, in django-ratelimit's notation: "10/m" is ten a minute,
+# "30/h" thirty an hour, "5/10m" five per ten minutes. IPv6 addresses are counted per /64 (the
+# block one household or server usually gets), IPv4 addresses one by one.
+SCAN_RATE_LIMIT = envrate("SCAN_RATE_LIMIT", "10/m")
+RATELIMIT_IPV6_MASK = 64
+# A scan of the same URL and frontend origin that is under way, or ended with a grade, less than
+# this many seconds ago is shown again instead of a new one: the checked site is not probed twice
+# because a form was submitted twice. 0 always starts a new scan.
+SCAN_REUSE_SECONDS = envint("SCAN_REUSE_SECONDS", 60)
+
+if REDIS_URL:
+    # Counters every web process shares: a limit per process would multiply by their number.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    # django-ratelimit only lists django-redis as supported; Django's own Redis backend counts
+    # with Redis's atomic INCR as well, so its "not officially supported" warning does not apply.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+else:
+    # One machine, `make run`: memory of this process. The rate limit then holds per web process
+    # (gunicorn with 3 workers lets through up to 3 times the limit) and resets on restart — good
+    # enough for a developer's machine, which is why django-ratelimit's refusal of a cache that is
+    # not shared (E003) is silenced here and only here. Deployments set REDIS_URL.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # An unacknowledged task is handed out again after this long; it must outlive the hard

@@ -8,6 +8,7 @@ urlpatterns = [
     path("r/<str:token>/", scans.report, name="report"),
     path("r/<str:token>/simulate/", simulate.simulate, name="simulate"),
     path("s/<str:host>/", scans.site, name="site"),
+    path("scoring/", pages.scoring, name="scoring"),
     path("glossary/", glossary.index, name="glossary"),
     path("glossary/<slug:slug>/", glossary.entry, name="glossary-entry"),
     path("admin/", admin.site.urls),

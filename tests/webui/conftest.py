@@ -45,6 +45,16 @@ def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> No
         test["NAME"] = f"test_{database['NAME']}_{os.getpid()}"
 
 
+@pytest.fixture(autouse=True)
+def own_rate_limit_counters(settings) -> None:
+    """Give each test its own scan-rate counters in the (possibly shared) cache.
+
+    Every test client posts from 127.0.0.1, so without this the tests of a run — and parallel
+    runs sharing one Redis — would use up one another's allowance.
+    """
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:test-{uuid.uuid4().hex}:"
+
+
 @pytest.fixture
 def allow_loopback(settings, ca_bundle: str):
     """Let the checker reach the local target servers, as a developer would for local testing."""

@@ -1,30 +1,21 @@
-from dataclasses import dataclass
-
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django_htmx.http import HttpResponseStopPolling
 
-from checker import Finding, Report
+from checker import Report
 from webui.models import Scan, Site
+from webui.presenting import report_view
 
 HISTORY_LENGTH = 100
-
-
-@dataclass(frozen=True)
-class FindingRow:
-    finding: Finding
-    modifier: int
 
 
 def report_context(scan: Scan) -> dict:
     report: Report | None = scan.engine_report
     context = {"scan": scan, "report": report}
     if report is not None and report.chain:
-        modifiers = {line.finding: line.modifier for line in report.score_lines}
-        context["findings"] = [FindingRow(f, modifiers.get(f.id, 0)) for f in report.findings]
-        context["chain"] = [report.exchange(probe) for probe in report.chain]
-        context["final"] = context["chain"][-1]
+        context["view"] = report_view(report, base_url=reverse("glossary"))
     return context
 
 

@@ -1,0 +1,264 @@
+"""The report's presentation functions, on reports built by hand (no network, no database)."""
+
+from checker.model import (
+    Exchange,
+    Finding,
+    Report,
+    Request,
+    Response,
+    ScoreLine,
+    Severity,
+    Status,
+    Target,
+)
+from webui.presenting import (
+    area_of,
+    caps_table,
+    cors_row,
+    cutoffs_table,
+    evidence_headers,
+    fix_markdown,
+    group_findings,
+    http_evidence,
+    report_view,
+    score_breakdown,
+    scoring_groups,
+    severity_bar,
+    severity_counts,
+    summary_sentence,
+)
+
+TARGET = Target("shop.example", "https", "shop.example", 443, "/")
+EVIL = "https://evil.example"
+
+
+def cors_exchange(probe: str, label: str, origin: str, headers, method: str = "GET") -> Exchange:
+    return Exchange(
+        probe=probe,
+        request=Request(method, "https://shop.example/", (("Origin", origin),)),
+        response=Response(200, tuple(headers)),
+        origin_label=label,
+    )
+
+
+def make_report(findings, exchanges=(), score_lines=(), score=100, grade="A+", cap=None) -> Report:
+    main = Exchange(
+        "main.0",
+        Request("GET", "https://shop.example/"),
+        Response(200, (("Server", "nginx/1.2"), ("X-Frame-Options", "DENY"))),
+    )
+    return Report(
+        target=TARGET,
+        status=Status.OK,
+        exchanges=(main, *exchanges),
+        chain=("main.0",),
+        findings=tuple(findings),
+        score=score,
+        grade=grade,
+        score_lines=tuple(score_lines),
+        grade_cap=cap,
+    )
+
+
+def finding(fid: str, severity: Severity, glossary: str = "origin", exchanges=(), facts=()):
+    return Finding(fid, severity, f"title of {fid}", glossary, tuple(exchanges), tuple(facts))
+
+
+def test_findings_fall_into_their_areas():
+    assert area_of("cors.reflect-origin").title == "CORS"
+    assert area_of("hsts.missing").slug == "https"
+    assert area_of("redirect.not-to-https").slug == "https"
+    assert area_of("cookie.no-secure").title == "Cookies"
+    assert area_of("xcto.missing").slug == "headers"
+    assert area_of("something.new").slug == "other"
+
+
+def test_the_longest_prefix_picks_the_evidence_headers():
+    assert evidence_headers("cross-origin.coop-missing") == ("cross-origin-opener-policy",)
+    assert evidence_headers("hsts.short-max-age") == ("strict-transport-security",)
+    assert evidence_headers("tls.certificate-invalid") == ()
+    assert evidence_headers("unknown.thing") == ()
+
+
+def test_a_hostile_origin_echoed_with_credentials_reads_as_bad():
+    exchange = cors_exchange(
+        "cors.get.arbitrary",
+        "arbitrary",
+        EVIL,
+        [("Access-Control-Allow-Origin", EVIL), ("Access-Control-Allow-Credentials", "true")],
+    )
+    row = cors_row(exchange)
+    assert (row.origin, row.allow_origin, row.allow_credentials) == (EVIL, EVIL, "true")
+    assert (row.verdict, row.tone) == ("Trusted, with cookies", "bad")
+
+
+def test_the_sites_own_origin_trusted_reads_as_good_and_a_refused_stranger_too():
+    own = cors_exchange(
+        "cors.get.self",
+        "self",
+        "https://shop.example",
+        [("Access-Control-Allow-Origin", "https://shop.example")],
+    )
+    stranger = cors_exchange("cors.get.arbitrary", "arbitrary", EVIL, [])
+    assert (cors_row(own).verdict, cors_row(own).tone) == ("Trusted", "good")
+    row = cors_row(stranger)
+    assert (row.verdict, row.tone, row.allow_origin) == (
+        "Not trusted: no CORS headers",
+        "good",
+        None,
+    )
+
+
+def test_a_wildcard_and_a_preflight_are_labelled():
+    exchange = cors_exchange(
+        "cors.preflight.null", "null", "null", [("Access-Control-Allow-Origin", "*")], "OPTIONS"
+    )
+    row = cors_row(exchange)
+    assert row.request == "OPTIONS (preflight)"
+    assert row.verdict == "Any site may read, without cookies"
+
+
+def test_a_probe_without_answer_says_why():
+    exchange = Exchange(
+        "cors.get.null",
+        Request("GET", "https://shop.example/", (("Origin", "null"),)),
+        error="timed out",
+    )
+    assert cors_row(exchange).verdict == "No answer: timed out"
+
+
+def test_http_evidence_quotes_the_main_header_even_when_absent():
+    exchange = Exchange(
+        "main.0", Request("GET", "https://shop.example/"), Response(200, (("Server", "nginx/1.2"),))
+    )
+    evidence = http_evidence(exchange, ("strict-transport-security", "location"))
+    assert (evidence.method, evidence.url, evidence.status) == (
+        "GET",
+        "https://shop.example/",
+        "HTTP/1.1 200",
+    )
+    assert [(row.name, row.value) for row in evidence.headers] == [
+        ("strict-transport-security", None)
+    ]
+    server = http_evidence(exchange, ("server",))
+    assert [(row.name, row.value) for row in server.headers] == [("Server", "nginx/1.2")]
+
+
+def test_the_fix_section_stops_at_the_next_heading_but_not_inside_code():
+    body = (
+        "## What it is\n\nA.\n\n## How to fix it\n\nDo B.\n\n"
+        "```nginx\n## not a heading\n```\n\n## Why\n\nC.\n"
+    )
+    assert fix_markdown(body) == "Do B.\n\n```nginx\n## not a heading\n```\n"
+    assert fix_markdown("## What it is\n\nA.\n") is None
+    assert fix_markdown("## What to do\n\nRemove it.\n") == "Remove it.\n"
+
+
+def test_groups_put_the_most_severe_area_first_and_sort_inside_by_severity():
+    findings = [
+        finding("xcto.missing", Severity.LOW),
+        finding("cors.vary-origin-missing", Severity.LOW),
+        finding("cors.reflect-origin-credentials", Severity.CRITICAL),
+        finding("hsts.ok", Severity.PASS),
+        finding("framing.ok", Severity.PASS),
+    ]
+    view = report_view(make_report(findings))
+    groups, passed = view.groups, view.passed
+    assert [g.area.slug for g in groups] == ["cors", "headers"]
+    assert [f.id for f in groups[0].findings] == [
+        "cors.reflect-origin-credentials",
+        "cors.vary-origin-missing",
+    ]
+    assert groups[0].counts == [(Severity.CRITICAL, 1), (Severity.LOW, 1)]
+    assert [f.id for f in passed] == ["hsts.ok", "framing.ok"]  # in area order
+    assert group_findings([]) == ([], [])
+
+
+def test_a_cors_finding_gets_a_table_and_loses_the_facts_the_table_repeats():
+    exchange = cors_exchange(
+        "cors.get.arbitrary",
+        "arbitrary",
+        EVIL,
+        [("Access-Control-Allow-Origin", EVIL), ("Access-Control-Allow-Credentials", "true")],
+    )
+    cited = finding(
+        "cors.reflect-origin-credentials",
+        Severity.CRITICAL,
+        "mistake-reflected-origin",
+        exchanges=["cors.get.arbitrary", "cors.gone"],
+        facts=[("probe", "cors.get.arbitrary"), ("origin sent", EVIL), ("other", "x")],
+    )
+    view = report_view(make_report([cited], [exchange], [ScoreLine(cited.id, -50)], 50, "F", "F"))
+    item = view.groups[0].findings[0]
+    assert [row.probe for row in item.cors_rows] == [
+        "cors.get.arbitrary"
+    ]  # the missing one skipped
+    assert item.requests == ()
+    assert item.facts == (("other", "x"),)
+    assert item.modifier == -50
+    assert item.caps_grade_at == "F"
+    assert item.entry.slug == "mistake-reflected-origin"
+    assert "<pre" in item.fix_html and "<code>Vary: Origin</code>" in item.fix_html
+    assert [row.probe for row in view.cors_matrix] == ["cors.get.arbitrary"]
+
+
+def test_the_summary_counts_problems_and_names_the_worst():
+    findings = [
+        finding("xcto.missing", Severity.LOW),
+        finding("hsts.missing", Severity.HIGH),
+        finding("cors.reflect-origin-credentials", Severity.CRITICAL),
+        finding("referrer.missing", Severity.INFO),
+        finding("framing.ok", Severity.PASS),
+    ]
+    assert summary_sentence("F", findings) == (
+        "Grade F: 2 serious problems (1 critical and 1 high), 1 smaller issue and 1 note; "
+        "1 check passed. Start with: title of cors.reflect-origin-credentials."
+    )
+    assert summary_sentence("A+", [finding("hsts.ok", Severity.PASS)]) == (
+        "Grade A+: no problems; 1 check passed."
+    )
+
+
+def test_the_severity_bar_splits_100_units_by_count():
+    counts = severity_counts([finding("a.b", Severity.HIGH), finding("c.d", Severity.PASS)] * 2)
+    segments = severity_bar(counts)
+    assert [(s.severity, s.count, s.x, s.width) for s in segments] == [
+        (Severity.HIGH, 2, 0.0, 50.0),
+        (Severity.PASS, 2, 50.0, 50.0),
+    ]
+    assert severity_bar({}) == []
+
+
+def test_the_score_breakdown_walks_from_100_to_the_letter_and_names_the_cap():
+    findings = [
+        finding("cors.reflect-origin-credentials", Severity.CRITICAL),
+        finding("hsts.missing", Severity.HIGH),
+    ]
+    lines = [ScoreLine("cors.reflect-origin-credentials", -50), ScoreLine("hsts.missing", -20)]
+    breakdown = score_breakdown(make_report(findings, (), lines, 30, "F", "F"))
+    assert [(r.kind, r.finding_id, r.modifier, r.running) for r in breakdown.rows] == [
+        ("base", None, 100, 100),
+        ("penalty", "cors.reflect-origin-credentials", -50, 50),
+        ("penalty", "hsts.missing", -20, 30),
+    ]
+    assert breakdown.rows[1].label == "title of cors.reflect-origin-credentials"
+    assert (breakdown.score, breakdown.cap, breakdown.grade) == (30, "F", "F")
+    assert breakdown.capped_by == ("cors.reflect-origin-credentials",)
+
+
+def test_the_score_breakdown_shows_the_floor_at_zero():
+    lines = [ScoreLine("a.b", -80), ScoreLine("c.d", -50)]
+    breakdown = score_breakdown(make_report([], (), lines, 0, "F"))
+    assert breakdown.rows[-1].kind == "floor"
+    assert (breakdown.rows[-1].modifier, breakdown.rows[-1].running) == (30, 0)
+
+
+def test_the_scoring_tables_cover_every_id_cutoff_and_cap():
+    from checker import scoring
+
+    listed = [row.finding_id for _, rows in scoring_groups() for row in rows]
+    assert sorted(listed) == sorted(scoring.SCORE_TABLE)
+    assert [letter for letter, _, _ in cutoffs_table()] == [g for _, g in scoring.GRADE_CUTOFFS]
+    assert cutoffs_table()[0][2] is None  # the best letter has no upper bound
+    assert dict(caps_table()) == scoring.GRADE_CAPS
+    assert caps_table()[0][1] == "F"  # harshest first

@@ -1,0 +1,28 @@
+import pytest
+
+from checker import scoring
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_scoring_page_lists_every_finding_id_with_its_modifier(client):
+    html = client.get("/scoring/").content.decode()
+    for finding_id, modifier in scoring.SCORE_TABLE.items():
+        row = html[html.index(f'<tr id="{finding_id}">') :]
+        row = row[: row.index("</tr>")]
+        assert f'<td class="num">{modifier:+d}</td>' in row
+
+
+def test_the_scoring_page_shows_cutoffs_caps_and_the_version(client):
+    html = client.get("/scoring/").content.decode()
+    assert f"algorithm version {scoring.ALGORITHM_VERSION}" in html
+    for cutoff, letter in scoring.GRADE_CUTOFFS:
+        assert f'<tr><th scope="row">{letter}</th><td>{cutoff} ' in html
+    for finding_id, letter in scoring.GRADE_CAPS.items():
+        assert f'<tr><th scope="row"><code>{finding_id}</code></th><td>{letter}</td></tr>' in html
+
+
+def test_the_scoring_page_links_ids_to_their_glossary_entries(client):
+    html = client.get("/scoring/").content.decode()
+    row = html[html.index('<tr id="cors.reflect-origin">') :]
+    assert 'href="/glossary/mistake-reflected-origin/"' in row[: row.index("</tr>")]

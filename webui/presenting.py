@@ -1,0 +1,531 @@
+"""How a stored report is shown: findings grouped by area, evidence rows, the score's arithmetic.
+
+Plain functions over the engine's dataclasses, so the report template only loops and prints and
+every decision about presentation can be tested without a request. Areas and the headers worth
+quoting as evidence are tables; the CORS verdicts reuse the engine's own reading of a probe's
+answer, so the report never disagrees with the analyzers about what a browser would do.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from checker import scoring
+from checker.analyze.cors_answers import Answer, kind_of
+from checker.cors_matrix import FRONTEND, SELF
+from checker.glossary import (
+    DEFAULT_BASE_URL,
+    Entry,
+    entries_for_finding,
+    get_entry,
+    render_markdown,
+)
+from checker.model import Exchange, Finding, Report, Severity
+
+
+@dataclass(frozen=True)
+class Area:
+    slug: str
+    title: str
+    prefixes: tuple[str, ...]  # Finding.area values (the part of the id before the dot)
+
+
+# Display order of the areas, also the tie-break when two groups are equally severe.
+AREAS: tuple[Area, ...] = (
+    Area("cors", "CORS", ("cors",)),
+    Area("https", "HTTPS and HSTS", ("tls", "redirect", "hsts")),
+    Area("csp", "Content Security Policy", ("csp",)),
+    Area("framing", "Framing", ("framing",)),
+    Area("cookies", "Cookies", ("cookie",)),
+    Area("headers", "Other security headers", ("xcto", "referrer", "permissions", "cross-origin")),
+    Area("disclosure", "Disclosure", ("disclosure",)),
+    Area("deprecated", "Outdated headers", ("deprecated",)),
+)
+OTHER_AREA = Area("other", "Other", ())
+
+# Finding id prefix -> the response headers that show the verdict; the longest prefix wins.
+EVIDENCE_HEADERS: dict[str, tuple[str, ...]] = {
+    "cors": ("access-control-allow-origin", "access-control-allow-credentials", "vary"),
+    "tls": (),
+    "redirect": ("location", "strict-transport-security"),
+    "hsts": ("strict-transport-security",),
+    "csp": ("content-security-policy", "content-security-policy-report-only"),
+    "framing": ("x-frame-options", "content-security-policy"),
+    "cookie": ("set-cookie",),
+    "xcto": ("x-content-type-options", "content-type"),
+    "referrer": ("referrer-policy",),
+    "permissions": ("permissions-policy", "feature-policy"),
+    "cross-origin": (
+        "cross-origin-opener-policy",
+        "cross-origin-embedder-policy",
+        "cross-origin-resource-policy",
+    ),
+    "cross-origin.coop": ("cross-origin-opener-policy",),
+    "cross-origin.coep": ("cross-origin-embedder-policy",),
+    "cross-origin.corp": ("cross-origin-resource-policy",),
+    "disclosure": ("server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version"),
+    "deprecated.x-xss-protection": ("x-xss-protection",),
+    "deprecated.expect-ct": ("expect-ct",),
+    "deprecated.public-key-pins": ("public-key-pins", "public-key-pins-report-only"),
+}
+
+# Facts a CORS evidence table already shows in its columns.
+FACTS_IN_CORS_TABLE = frozenset(
+    (
+        "probe",
+        "origin sent",
+        "status",
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+    )
+)
+
+# Headings under which glossary entries explain the remedy.
+FIX_HEADINGS = ("How to fix it", "What to do")
+
+SERIOUS = (Severity.CRITICAL, Severity.HIGH)
+SMALLER = (Severity.MEDIUM, Severity.LOW)
+COUNTED = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
+
+
+def area_of(finding_id: str) -> Area:
+    prefix = finding_id.split(".", 1)[0]
+    for area in AREAS:
+        if prefix in area.prefixes:
+            return area
+    return OTHER_AREA
+
+
+def evidence_headers(finding_id: str) -> tuple[str, ...]:
+    # "cross-origin.coop" matches "cross-origin.coop-missing"; "csp" matches "csp.missing".
+    matches = [
+        p for p in EVIDENCE_HEADERS if finding_id == p or finding_id.startswith((p + ".", p + "-"))
+    ]
+    if not matches:
+        return ()
+    return EVIDENCE_HEADERS[max(matches, key=len)]
+
+
+# --- Evidence ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CorsRow:
+    """One CORS probe: the origin we sent, the CORS headers that came back, and what that means."""
+
+    probe: str
+    request: str  # "GET" or "OPTIONS (preflight)"
+    label: str  # which class of origin was sent
+    origin: str
+    status: str
+    allow_origin: str | None  # None when the header was absent
+    allow_credentials: str | None
+    verdict: str
+    tone: str  # "bad", "warn", "good" or "neutral": how the verdict reads for this origin
+
+
+def _is_expected(label: str | None) -> bool:
+    """The site's own origin and the user's frontend are meant to be trusted; others are not."""
+    return label in (SELF, FRONTEND)
+
+
+def cors_row(exchange: Exchange) -> CorsRow:
+    kind = kind_of(exchange.probe)
+    label = exchange.origin_label or "—"
+    origin = exchange.request.header("origin")
+    method = exchange.request.method
+    request = f"{method} (preflight)" if method == "OPTIONS" else method
+    base = CorsRow(exchange.probe, request, label, origin or "(none)", "—", None, None, "", "")
+    if exchange.response is None:
+        return replace(
+            base, verdict=f"No answer: {exchange.error or 'unknown error'}", tone="neutral"
+        )
+    answer = Answer(exchange, exchange.response, kind or "", exchange.origin_label, origin)
+    expected = _is_expected(exchange.origin_label)
+    if answer.echoes and answer.credentials:
+        verdict, tone = "Trusted, with cookies", "good" if expected else "bad"
+    elif answer.echoes:
+        verdict, tone = "Trusted", "good" if expected else "warn"
+    elif answer.wildcard:
+        verdict, tone = "Any site may read, without cookies", "neutral"
+    elif len(answer.allow_origin) > 1:
+        verdict, tone = "Refused: several values", "warn" if expected else "good"
+    elif answer.has_cors:
+        verdict, tone = "Not trusted: names another origin", "neutral" if expected else "good"
+    else:
+        verdict, tone = "Not trusted: no CORS headers", "neutral" if expected else "good"
+    return replace(
+        base,
+        status=str(answer.status),
+        allow_origin=", ".join(answer.allow_origin) if answer.allow_origin else None,
+        allow_credentials=answer.allow_credentials,
+        verdict=verdict,
+        tone=tone,
+    )
+
+
+@dataclass(frozen=True)
+class HeaderRow:
+    name: str
+    value: str | None  # None: the response did not carry this header
+
+
+@dataclass(frozen=True)
+class HttpEvidence:
+    """One ordinary request: what we sent and the status and relevant headers we got back."""
+
+    probe: str
+    method: str
+    url: str
+    status: str  # "HTTP/1.1 200", or "—" when nothing came back
+    error: str | None
+    headers: tuple[HeaderRow, ...]
+
+
+def http_evidence(exchange: Exchange, names: tuple[str, ...]) -> HttpEvidence:
+    request = exchange.request
+    response = exchange.response
+    if response is None:
+        return HttpEvidence(exchange.probe, request.method, request.url, "—", exchange.error, ())
+    rows: list[HeaderRow] = []
+    for position, name in enumerate(names):
+        values = response.header_all(name)
+        original = next((key for key, _ in response.headers if key.lower() == name), name)
+        rows.extend(HeaderRow(original, value) for value in values)
+        if not values and position == 0:
+            # Only the finding's main header is worth a "not sent" line; the others are context.
+            rows.append(HeaderRow(name, None))
+    status = f"{response.http_version} {response.status}"
+    return HttpEvidence(exchange.probe, request.method, request.url, status, None, tuple(rows))
+
+
+# --- Findings ---------------------------------------------------------------------------------
+
+
+def fix_markdown(body: str) -> str | None:
+    """The "How to fix it" section of a glossary entry, without its heading; None when absent.
+
+    Fenced code is skipped when looking for the next heading, so a ``## `` comment inside a
+    snippet does not cut the section short.
+    """
+    lines = body.splitlines()
+    taken: list[str] | None = None
+    in_fence = False
+    for line in lines:
+        if line.startswith("```"):
+            in_fence = not in_fence
+        elif not in_fence and line.startswith("## "):
+            if taken is not None:
+                break
+            if line[3:].strip() in FIX_HEADINGS:
+                taken = []
+            continue
+        if taken is not None:
+            taken.append(line)
+    if taken is None:
+        return None
+    text = "\n".join(taken).strip()
+    return text + "\n" if text else None
+
+
+@dataclass(frozen=True)
+class FindingView:
+    finding: Finding
+    modifier: int
+    caps_grade_at: str | None  # the letter this finding's id caps a grade at, if any
+    area: Area
+    entry: Entry | None
+    fix_html: str | None  # rendered from our own glossary with raw HTML disabled: safe
+    cors_rows: tuple[CorsRow, ...]
+    requests: tuple[HttpEvidence, ...]
+    facts: tuple[tuple[str, str], ...]
+
+    @property
+    def id(self) -> str:
+        return self.finding.id
+
+    @property
+    def severity(self) -> Severity:
+        return self.finding.severity
+
+
+def _exchanges(report: Report, probe_ids: tuple[str, ...]) -> list[Exchange]:
+    found = []
+    for probe in dict.fromkeys(probe_ids):
+        try:
+            found.append(report.exchange(probe))
+        except KeyError:
+            continue  # a report from an older engine may cite a probe it did not store
+    return found
+
+
+def finding_view(
+    report: Report, finding: Finding, modifiers: dict[str, int], base_url: str = DEFAULT_BASE_URL
+) -> FindingView:
+    cited = _exchanges(report, finding.exchanges)
+    cors = tuple(cors_row(e) for e in cited if kind_of(e.probe) is not None)
+    names = evidence_headers(finding.id)
+    plain = tuple(http_evidence(e, names) for e in cited if kind_of(e.probe) is None)
+    facts = finding.facts
+    if cors:
+        facts = tuple((key, value) for key, value in facts if key not in FACTS_IN_CORS_TABLE)
+    entry = get_entry(finding.glossary)
+    fix = fix_markdown(entry.body_markdown) if entry else None
+    return FindingView(
+        finding=finding,
+        modifier=modifiers.get(finding.id, 0),
+        caps_grade_at=scoring.GRADE_CAPS.get(finding.id),
+        area=area_of(finding.id),
+        entry=entry,
+        fix_html=render_markdown(fix, base_url) if fix else None,
+        cors_rows=cors,
+        requests=plain,
+        facts=facts,
+    )
+
+
+def sort_key(view: FindingView) -> tuple[int, int, str]:
+    # Worst first; among equals, the one that costs more points; then by id for a stable order.
+    return (view.severity.rank, view.modifier, view.id)
+
+
+@dataclass(frozen=True)
+class Group:
+    area: Area
+    findings: tuple[FindingView, ...]
+
+    @property
+    def worst(self) -> Severity:
+        return self.findings[0].severity
+
+    @property
+    def counts(self) -> list[tuple[Severity, int]]:
+        counter = Counter(view.severity for view in self.findings)
+        return [(severity, counter[severity]) for severity in Severity if counter[severity]]
+
+
+def group_findings(views: list[FindingView]) -> tuple[list[Group], list[FindingView]]:
+    """Problems grouped by area (most severe group first) and, apart, the passed checks."""
+    passed = sorted(
+        (v for v in views if v.severity == Severity.PASS), key=lambda v: (_area_index(v.area), v.id)
+    )
+    by_area: dict[str, list[FindingView]] = {}
+    for view in views:
+        if view.severity != Severity.PASS:
+            by_area.setdefault(view.area.slug, []).append(view)
+    groups = [
+        Group(members[0].area, tuple(sorted(members, key=sort_key))) for members in by_area.values()
+    ]
+    groups.sort(key=lambda g: (g.worst.rank, _area_index(g.area)))
+    return groups, passed
+
+
+def _area_index(area: Area) -> int:
+    return AREAS.index(area) if area in AREAS else len(AREAS)
+
+
+# --- Summary, severity chart, score ------------------------------------------------------------
+
+
+def severity_counts(findings: tuple[Finding, ...] | list[Finding]) -> dict[Severity, int]:
+    counter = Counter(finding.severity for finding in findings)
+    return {severity: counter[severity] for severity in Severity}
+
+
+def _count(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def summary_sentence(grade: str | None, findings: tuple[Finding, ...] | list[Finding]) -> str:
+    """The grade, how many problems of which weight, and the one to start with."""
+    counts = severity_counts(findings)
+    serious = sum(counts[s] for s in SERIOUS)
+    smaller = sum(counts[s] for s in SMALLER)
+    parts = []
+    if serious:
+        detail = _join([f"{counts[s]} {s.value}" for s in SERIOUS if counts[s]])
+        parts.append(f"{_count(serious, 'serious problem')} ({detail})")
+    if smaller:
+        parts.append(_count(smaller, "smaller issue"))
+    if counts[Severity.INFO]:
+        parts.append(_count(counts[Severity.INFO], "note"))
+    if not serious and not smaller:
+        parts.insert(0, "no problems")
+    passed = counts[Severity.PASS]
+    sentence = f"Grade {grade or '?'}: {_join(parts)}"
+    if passed:
+        sentence += f"; {_count(passed, 'check')} passed"
+    sentence += "."
+    problems = [f for f in findings if f.severity in SERIOUS + SMALLER]
+    if problems:
+        first = min(problems, key=lambda f: (f.severity.rank, scoring.SCORE_TABLE.get(f.id, 0)))
+        sentence += f" Start with: {first.title.rstrip('.')}."
+    return sentence
+
+
+@dataclass(frozen=True)
+class BarSegment:
+    severity: Severity
+    count: int
+    x: float  # in percent of the bar's width
+    width: float
+
+
+def severity_bar(counts: dict[Severity, int]) -> list[BarSegment]:
+    """Segments of a 100-unit bar, one per severity that occurs, for a server-drawn SVG."""
+    total = sum(counts.values())
+    segments = []
+    x = 0.0
+    for severity in Severity:
+        count = counts.get(severity, 0)
+        if not count:
+            continue
+        width = round(100 * count / total, 3)
+        segments.append(BarSegment(severity, count, round(x, 3), width))
+        x += width
+    return segments
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    kind: str  # "base", "penalty", "bonus", "floor"
+    label: str
+    finding_id: str | None
+    modifier: int
+    running: int  # the score after this row
+
+
+@dataclass(frozen=True)
+class ScoreBreakdown:
+    rows: tuple[ScoreRow, ...]
+    score: int
+    letter_from_score: str
+    cap: str | None
+    capped_by: tuple[str, ...]  # ids of this report's findings that cap at ``cap``
+    grade: str | None
+    algorithm_version: int
+    current_version: bool
+
+
+def score_breakdown(report: Report) -> ScoreBreakdown:
+    """The stored score's arithmetic, line by line, as the report recorded it when graded."""
+    titles = {finding.id: finding.title for finding in report.findings}
+    running = scoring.BASE_SCORE
+    rows = [ScoreRow("base", "Every site starts with", None, scoring.BASE_SCORE, running)]
+    for line in report.score_lines:
+        running += line.modifier
+        kind = "bonus" if line.modifier > 0 else "penalty"
+        rows.append(
+            ScoreRow(
+                kind, titles.get(line.finding, line.finding), line.finding, line.modifier, running
+            )
+        )
+    score = report.score if report.score is not None else max(0, running)
+    if score != running:
+        rows.append(ScoreRow("floor", "A score never goes below 0", None, score - running, score))
+    capped_by = tuple(
+        finding.id
+        for finding in report.findings
+        if report.grade_cap and scoring.GRADE_CAPS.get(finding.id) == report.grade_cap
+    )
+    return ScoreBreakdown(
+        rows=tuple(rows),
+        score=score,
+        letter_from_score=scoring.letter_for(score),
+        cap=report.grade_cap,
+        capped_by=tuple(dict.fromkeys(capped_by)),
+        grade=report.grade,
+        algorithm_version=report.algorithm_version,
+        current_version=report.algorithm_version == scoring.ALGORITHM_VERSION,
+    )
+
+
+# --- The whole report ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportView:
+    summary: str
+    groups: list[Group]
+    passed: list[FindingView]
+    counts: dict[Severity, int]
+    bar: list[BarSegment]
+    score: ScoreBreakdown
+    chain: list[Exchange]
+    final: Exchange
+    cors_matrix: tuple[CorsRow, ...]  # every CORS probe, for the full table
+    exchanges: tuple[Exchange, ...]
+
+    @property
+    def problem_count(self) -> int:
+        return sum(len(group.findings) for group in self.groups)
+
+
+def report_view(report: Report, base_url: str = DEFAULT_BASE_URL) -> ReportView:
+    modifiers = {line.finding: line.modifier for line in report.score_lines}
+    views = [finding_view(report, finding, modifiers, base_url) for finding in report.findings]
+    groups, passed = group_findings(views)
+    counts = severity_counts(report.findings)
+    chain = _exchanges(report, report.chain)
+    return ReportView(
+        summary=summary_sentence(report.grade, report.findings),
+        groups=groups,
+        passed=passed,
+        counts={s: counts[s] for s in COUNTED + (Severity.PASS,)},
+        bar=severity_bar(counts),
+        score=score_breakdown(report),
+        chain=chain,
+        final=chain[-1],
+        cors_matrix=tuple(cors_row(e) for e in report.exchanges if kind_of(e.probe) is not None),
+        exchanges=report.exchanges,
+    )
+
+
+# --- The scoring page ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoringRow:
+    finding_id: str
+    modifier: int
+    effect: str  # "penalty", "bonus" or "no points"
+    cap: str | None
+    entries: tuple[Entry, ...]
+
+
+def scoring_groups() -> list[tuple[Area, list[ScoringRow]]]:
+    """Every id of the scoring table with its modifier, cap and explaining entries, by area."""
+    by_area: dict[str, list[ScoringRow]] = {}
+    for finding_id, modifier in scoring.SCORE_TABLE.items():
+        effect = "penalty" if modifier < 0 else "bonus" if modifier > 0 else "no points"
+        row = ScoringRow(
+            finding_id,
+            modifier,
+            effect,
+            scoring.GRADE_CAPS.get(finding_id),
+            tuple(entries_for_finding(finding_id)),
+        )
+        by_area.setdefault(area_of(finding_id).slug, []).append(row)
+    areas = list(AREAS) + [OTHER_AREA]
+    return [(area, by_area[area.slug]) for area in areas if area.slug in by_area]
+
+
+def caps_table() -> list[tuple[str, str]]:
+    """(finding id, letter) for every cap, the harshest first."""
+    letters = [letter for _, letter in scoring.GRADE_CUTOFFS]
+    return sorted(scoring.GRADE_CAPS.items(), key=lambda item: (-letters.index(item[1]), item[0]))
+
+
+def cutoffs_table() -> list[tuple[str, int, int | None]]:
+    """(letter, lowest score, highest score or None for open-ended) from the cut-offs."""
+    rows = []
+    upper = None
+    for cutoff, letter in scoring.GRADE_CUTOFFS:
+        rows.append((letter, cutoff, upper))
+        upper = cutoff - 1
+    return rows
