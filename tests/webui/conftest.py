@@ -176,3 +176,22 @@ def wait_until_ended(scan, seconds: float = 60):
         time.sleep(0.1)
         scan.refresh_from_db()
     return scan
+
+
+@pytest.fixture(scope="session", autouse=True)
+def end_stray_database_sessions(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """Let the test database be dropped: end sessions a worker or server thread left open.
+
+    Without this, PostgreSQL refuses to drop a database someone is still connected to, and each
+    run would leave one behind on the shared server.
+    """
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
