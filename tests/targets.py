@@ -33,6 +33,20 @@ def plain_page(request: ReceivedRequest) -> Answer:
     return 200, [("Content-Type", "text/html; charset=utf-8")], b"<!doctype html><title>t</title>"
 
 
+def write_answer(handler: BaseHTTPRequestHandler, answer: Answer) -> None:
+    """Send a responder's answer, adding Content-Length when it gave none."""
+    status, headers, payload = answer
+    handler.send_response_only(status)
+    names = {name.lower() for name, _ in headers}
+    for name, value in headers:
+        handler.send_header(name, value)
+    if "content-length" not in names:
+        handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    if handler.command != "HEAD" and payload:
+        handler.wfile.write(payload)
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
@@ -45,18 +59,14 @@ class _Handler(BaseHTTPRequestHandler):
         )
         owner = self.server.owner
         owner.requests.append(request)
-        status, headers, payload = owner.responder(request)
-        self.send_response_only(status)
-        names = {name.lower() for name, _ in headers}
-        for name, value in headers:
-            self.send_header(name, value)
-        if "content-length" not in names:
-            self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
+        write_answer(self, owner.responder(request))
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _handle
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        # Answer any method, including lower-case ones such as `patch`, which http.server would
+        # otherwise reject with 501 before the responder saw them.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
     def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
         pass

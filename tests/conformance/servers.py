@@ -17,9 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import trustme
 
-HOSTS = ("app.test", "api.test", "other.test")
+from tests.targets import Answer, write_answer
 
-Answer = tuple[int, list[tuple[str, str]], bytes]
+HOSTS = ("app.test", "api.test", "other.test")
 
 
 @dataclass(frozen=True)
@@ -70,16 +70,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         seen = Seen(host, self.command, self.path, tuple(self.headers.items()))
         origins = self.server.origins
         origins.seen.append(seen)
-        status, headers, body = origins.route(seen)
-        self.send_response_only(status)
-        names = {name.lower() for name, _ in headers}
-        for name, value in headers:
-            self.send_header(name, value)
-        if "content-length" not in names:
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD" and body:
-            self.wfile.write(body)
+        write_answer(self, origins.route(seen))
 
     def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
         pass
