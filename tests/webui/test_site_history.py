@@ -39,3 +39,36 @@ def test_a_report_links_to_its_sites_history(client):
 
 def test_an_unknown_site_is_not_found(client):
     assert client.get("/s/never-checked.example/").status_code == 404
+
+
+def test_it_draws_the_score_over_time_oldest_first(client):
+    site = Site.objects.create(host="example.com")
+    for score, grade in ((40, "F"), (72, "C"), (100, "A+")):
+        Scan.objects.create(
+            site=site,
+            target_raw="x",
+            target_url="https://example.com/",
+            grade=grade,
+            score=score,
+            status=Scan.Status.DONE,
+        )
+
+    html = client.get("/s/example.com/").content.decode()
+
+    assert 'role="img"' in html
+    assert "oldest first: 40, 72, 100." in html
+    assert "Lowest 40, highest 100" in html
+    assert "style=" not in html  # the site's CSP forbids inline styles
+
+
+def test_one_graded_scan_draws_no_line(client):
+    site = Site.objects.create(host="example.com")
+    Scan.objects.create(
+        site=site,
+        target_raw="x",
+        target_url="https://example.com/",
+        score=90,
+        grade="A",
+        status=Scan.Status.DONE,
+    )
+    assert "Score over time" not in client.get("/s/example.com/").content.decode()

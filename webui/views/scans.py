@@ -6,7 +6,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from checker import Report
 from webui.models import Scan, Site
-from webui.presenting import report_view
+from webui.presenting import report_view, score_trend
 
 HISTORY_LENGTH = 100
 
@@ -32,5 +32,7 @@ def report(request, token: str):
 
 def site(request, host: str):
     site = get_object_or_404(Site, host=host.lower())
-    scans = site.scans.all()[:HISTORY_LENGTH]
-    return render(request, "webui/site.html", {"site": site, "scans": scans})
+    scans = list(site.scans.all()[:HISTORY_LENGTH])
+    graded = [scan.score for scan in reversed(scans) if scan.score is not None]
+    trend = score_trend(graded)
+    return render(request, "webui/site.html", {"site": site, "scans": scans, "trend": trend})
