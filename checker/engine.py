@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from checker import netguard, scoring
 from checker.analyze import run_analyzers
 from checker.model import Options, Report, Status, Target
-from checker.retrieve import is_certificate_error, retrieve
+from checker.retrieve import retrieve
 from checker.target import TargetError, parse_target
 
 
@@ -40,15 +40,14 @@ async def scan_async(raw: str, options: Options) -> Report:
 
     try:
         async with asyncio.timeout(options.deadline):
-            observation, sent = await retrieve(target, options)
-            tls_error = next(
-                (e.error for e in observation.chain if is_certificate_error(e.error)), None
-            )
+            retrieved = await retrieve(target, options)
+            sent = retrieved.requests_sent
+            tls_error = retrieved.certificate_error
             if tls_error is not None:
                 # A certificate problem is a finding, not the end: look at the rest unverified.
-                observation, more = await retrieve(target, options, verify=False)
-                observation = replace(observation, tls_error=tls_error)
-                sent += more
+                retrieved = await retrieve(target, options, verify=False)
+                sent += retrieved.requests_sent
+            observation = replace(retrieved.observation, tls_error=tls_error)
     except netguard.AddressRefused as exc:
         return ended(Status.REFUSED, exc.message)
     except netguard.ResolutionFailed as exc:
@@ -63,8 +62,7 @@ async def scan_async(raw: str, options: Options) -> Report:
     chain = tuple(e.probe for e in observation.chain)
     final = observation.final
     if final.response is None:
-        refused = final.error and "not a public address" in final.error
-        status = Status.REFUSED if refused else Status.UNREACHABLE
+        status = Status.REFUSED if retrieved.refused else Status.UNREACHABLE
         return ended(status, final.error or "", exchanges=exchanges, chain=chain)
 
     findings = tuple(run_analyzers(observation))

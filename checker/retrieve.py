@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import httpcore
@@ -81,8 +81,7 @@ def _pinned_transport(
 def describe_error(exc: BaseException, url: httpx.URL, timeout: float) -> str:
     """A sentence a person can act on, for any failure of one request."""
     host = url.host
-    cause: BaseException | None = exc
-    while cause is not None:
+    for cause in _causes(exc):
         if isinstance(cause, ssl.SSLCertVerificationError):
             reason = cause.verify_message or str(cause)
             return f"The TLS certificate of {host} could not be verified: {reason}."
@@ -90,7 +89,6 @@ def describe_error(exc: BaseException, url: httpx.URL, timeout: float) -> str:
             return f"The TLS handshake with {host} failed ({cause.reason or cause})."
         if isinstance(cause, ConnectionRefusedError):
             return f"{host} refused the connection on port {url.port or _default_port(url)}."
-        cause = cause.__cause__ or cause.__context__
     if isinstance(exc, httpx.ConnectTimeout):
         return f"Connecting to {host} took longer than {timeout:g} s."
     if isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout | httpx.PoolTimeout):
@@ -106,8 +104,16 @@ def _default_port(url: httpx.URL) -> int:
     return 443 if url.scheme == "https" else 80
 
 
-def is_certificate_error(message: str | None) -> bool:
-    return bool(message) and "TLS certificate" in message
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and the chain of exceptions behind it (httpx wraps the socket's)."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        yield cause
+        cause = cause.__cause__ or cause.__context__
+
+
+def _certificate_failure(exc: BaseException) -> bool:
+    return any(isinstance(cause, ssl.SSLCertVerificationError) for cause in _causes(exc))
 
 
 def _decode_headers(raw: Sequence[tuple[bytes, bytes]]) -> Headers:
@@ -137,6 +143,8 @@ class Session:
         self.allow = netguard.parse_networks(self.options.allow_networks)
         self.semaphore = asyncio.Semaphore(self.options.concurrency)
         self.requests_sent = 0
+        self.refused: str | None = None  # why the guard stopped the chain at a later hop
+        self.certificate_error: str | None = None  # the first certificate that did not verify
         context = _ssl_context(self.options, self.verify and self.options.verify_tls)
         self.client = httpx.AsyncClient(
             transport=_pinned_transport(self.backend, context, self.options.concurrency),
@@ -185,10 +193,13 @@ class Session:
                 finally:
                     await response.aclose()
             except httpx.HTTPError as exc:
+                error = describe_error(exc, request.url, self.options.timeout)
+                if self.certificate_error is None and _certificate_failure(exc):
+                    self.certificate_error = error
                 return Exchange(
                     probe,
                     sent,
-                    error=describe_error(exc, request.url, self.options.timeout),
+                    error=error,
                     address=str(resolved.addresses[0]),
                     elapsed_ms=_ms_since(started),
                     origin_label=origin_label,
@@ -226,6 +237,8 @@ class Session:
             except (netguard.AddressRefused, netguard.ResolutionFailed) as exc:
                 if not chain:
                     raise
+                if isinstance(exc, netguard.AddressRefused):
+                    self.refused = exc.message
                 chain.append(Exchange(f"main.{hop}", Request("GET", url), error=exc.message))
                 break
             chain.append(exchange)
@@ -279,16 +292,21 @@ def start_urls(target) -> list[str]:
     return [http, https] if target.default_port else [https, http]
 
 
-async def retrieve(target, options: Options, *, verify: bool = True) -> tuple[Observation, int]:
-    """Follow the main chain, then send the CORS probes to the final URL.
+@dataclass(frozen=True)
+class Retrieved:
+    observation: Observation
+    requests_sent: int
+    refused: str | None  # set when a redirect led to an address the guard refused
+    certificate_error: str | None  # set when a certificate did not verify
 
-    Returns the observation and the number of requests sent.
-    """
+
+async def retrieve(target, options: Options, *, verify: bool = True) -> Retrieved:
+    """Follow the main chain, then send the CORS probes to the final URL."""
     async with Session(options, verify=verify) as session:
         candidates = start_urls(target)
         for index, start in enumerate(candidates):
             chain = await session.follow(start, options.max_redirects)
-            unreachable = chain[0].response is None and not is_certificate_error(chain[0].error)
+            unreachable = chain[0].response is None and session.certificate_error is None
             if not unreachable or index == len(candidates) - 1:
                 break
         final = chain[-1]
@@ -304,7 +322,9 @@ async def retrieve(target, options: Options, *, verify: bool = True) -> tuple[Ob
         observation = Observation(
             target=target, chain=chain, probes=probes, frontend_origin=options.frontend_origin
         )
-        return observation, session.requests_sent
+        return Retrieved(
+            observation, session.requests_sent, session.refused, session.certificate_error
+        )
 
 
 async def send_probes(url: str, specs: Sequence[ProbeSpec], options: Options) -> list[Exchange]:

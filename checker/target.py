@@ -91,9 +91,9 @@ def parse_target(raw: str) -> Target:
 
     try:
         host = _normalise_host(url.raw_host.decode("ascii").lower())
-    except (UnicodeDecodeError, ValueError) as exc:
-        if isinstance(exc, TargetError):
-            raise
+    except TargetError:
+        raise
+    except (UnicodeDecodeError, ValueError):
         raise TargetError("That host name is not valid.") from None
 
     try:
