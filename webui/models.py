@@ -92,6 +92,11 @@ class Scan(models.Model):
 
     token = models.CharField(max_length=16, unique=True, default=new_token, editable=False)
     site = models.ForeignKey(Site, models.CASCADE, related_name="scans")
+    # Not listed anywhere (site history, lists); reachable only through its permalink.
+    private = models.BooleanField(default=False)
+    # A keyed hash of the network the request came from (IPv4 address, IPv6 /64): enough to
+    # cap concurrent scans per visitor, never the address itself.
+    client = models.CharField(max_length=32, blank=True)
     target_raw = models.CharField("target as typed", max_length=2048)
     target_url = models.CharField("normalised target URL", max_length=2048)
     frontend_origin = models.CharField(max_length=300, blank=True)
@@ -103,8 +108,13 @@ class Scan(models.Model):
     algorithm_version = models.PositiveSmallIntegerField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created = models.DateTimeField(default=timezone.now)
+    # When the task was handed to the broker; null while nothing has queued it yet.
+    queued = models.DateTimeField(null=True, blank=True)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
+    # Who holds the claim on a running scan ("host:pid") and when it last said it is alive.
+    worker = models.CharField(max_length=200, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
 
     objects = ScanQuerySet.as_manager()
 
@@ -113,6 +123,15 @@ class Scan(models.Model):
         indexes = [
             models.Index(fields=["site", "-created"], name="scan_site_history"),
             models.Index(fields=["status", "created"], name="scan_status"),
+            models.Index(fields=["status", "queued"], name="scan_dispatch"),
+        ]
+        constraints = [
+            # Parallel submissions of one target with the same options join one scan.
+            models.UniqueConstraint(
+                fields=["target_url", "frontend_origin"],
+                condition=Q(status__in=["pending", "running"], private=False),
+                name="one_active_scan_per_target",
+            ),
         ]
 
     def __str__(self):
@@ -153,3 +172,46 @@ class Scan(models.Model):
         self.error = message
         self.finished = timezone.now()
         self.save(update_fields=["status", "error", "finished"])
+
+
+class Simulation(models.Model):
+    """One "Will my request work?" question about a scanned site, answered by the worker.
+
+    The web process only stores the question; a Celery task sends the probes through the
+    engine's guard and stores the verdict in ``result`` (the engine's JSON).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting in the queue"
+        RUNNING = "running", "Asking the site"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    ACTIVE = (Status.PENDING, Status.RUNNING)
+
+    token = models.CharField(max_length=16, unique=True, default=new_token, editable=False)
+    scan = models.ForeignKey(Scan, models.CASCADE, related_name="simulations")
+    origin = models.CharField(max_length=300)
+    method = models.CharField(max_length=8)
+    headers = models.JSONField(default=list, blank=True)  # [[name, value], ...], never sent
+    credentials = models.BooleanField(default=False)
+    client = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=12, choices=Status, default=Status.PENDING)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField("message", blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created = models.DateTimeField(default=timezone.now)
+    queued = models.DateTimeField(null=True, blank=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["status", "created"], name="simulation_status")]
+
+    def __str__(self):
+        return f"{self.method} from {self.origin} ({self.token})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
