@@ -37,6 +37,11 @@ class Status(enum.StrEnum):
     INVALID = "invalid"  # the input is not a usable target
 
 
+def headers_from_list(items: Any) -> Headers:
+    """Headers read back from JSON, where each pair became a list."""
+    return tuple((str(k), str(v)) for k, v in items or ())
+
+
 def header_values(headers: Headers, name: str) -> list[str]:
     """All values of a header, in order, matching the name case-insensitively."""
     name = name.lower()
@@ -127,6 +132,31 @@ class Exchange:
     @property
     def ok(self) -> bool:
         return self.response is not None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Exchange:
+        resp = data.get("response")
+        return cls(
+            probe=data["probe"],
+            request=Request(
+                method=data["request"]["method"],
+                url=data["request"]["url"],
+                headers=headers_from_list(data["request"].get("headers")),
+            ),
+            response=None
+            if resp is None
+            else Response(
+                status=resp["status"],
+                headers=headers_from_list(resp.get("headers")),
+                http_version=resp.get("http_version", "HTTP/1.1"),
+                body=resp.get("body", ""),
+                body_truncated=resp.get("body_truncated", False),
+            ),
+            error=data.get("error"),
+            address=data.get("address"),
+            elapsed_ms=data.get("elapsed_ms", 0.0),
+            origin_label=data.get("origin_label"),
+        )
 
 
 @dataclass(frozen=True)
@@ -226,33 +256,6 @@ class Report:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
-        def headers(items: Any) -> Headers:
-            return tuple((str(k), str(v)) for k, v in items or ())
-
-        def exchange(e: dict[str, Any]) -> Exchange:
-            resp = e.get("response")
-            return Exchange(
-                probe=e["probe"],
-                request=Request(
-                    method=e["request"]["method"],
-                    url=e["request"]["url"],
-                    headers=headers(e["request"].get("headers")),
-                ),
-                response=None
-                if resp is None
-                else Response(
-                    status=resp["status"],
-                    headers=headers(resp.get("headers")),
-                    http_version=resp.get("http_version", "HTTP/1.1"),
-                    body=resp.get("body", ""),
-                    body_truncated=resp.get("body_truncated", False),
-                ),
-                error=e.get("error"),
-                address=e.get("address"),
-                elapsed_ms=e.get("elapsed_ms", 0.0),
-                origin_label=e.get("origin_label"),
-            )
-
         return cls(
             target=Target(**data["target"]),
             status=Status(data["status"]),
@@ -260,7 +263,7 @@ class Report:
             algorithm_version=data.get("algorithm_version", 1),
             started_at=data.get("started_at", ""),
             duration_ms=data.get("duration_ms", 0.0),
-            exchanges=tuple(exchange(e) for e in data.get("exchanges", ())),
+            exchanges=tuple(Exchange.from_dict(e) for e in data.get("exchanges", ())),
             chain=tuple(data.get("chain", ())),
             findings=tuple(
                 Finding(
@@ -290,6 +293,7 @@ class Options:
     allow_networks: tuple[str, ...] = ()  # CIDRs the SSRF guard lets through (tests, local dev)
     timeout: float = 10.0  # per network operation, seconds
     deadline: float = 45.0  # for the whole scan, seconds
+    simulation_deadline: float = 15.0  # for one live "Will my request work?" simulation, seconds
     max_redirects: int = 10
     max_body_bytes: int = 256 * 1024
     concurrency: int = 8  # simultaneous requests per scan
