@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_ratelimit.core import is_ratelimited
 
-from webui.models import Scan
+from webui.models import Scan, Simulation
 
 RATE_GROUP = "scan-start"
 # letter -> (name, how to say "one of them", seconds)
@@ -75,3 +75,76 @@ def too_many_message(rate: str) -> str:
         return TOO_MANY_MESSAGE.format(limit=f"{scans} per {name}", wait=one)
     span = f"{multiple} {name}s"
     return TOO_MANY_MESSAGE.format(limit=f"{scans} per {span}", wait=span)
+
+
+# --- Live simulations ---------------------------------------------------------------------------
+# Each "Will my request work?" question sends the scanned site up to a dozen requests from our
+# worker. A visitor may ask SIMULATE_RATE_LIMIT of them; one host receives at most
+# SIMULATE_TARGET_RATE from everybody together, and at most SIMULATE_MAX_ACTIVE_PER_TARGET at a
+# time, so nobody can use us to flood a site.
+
+SIMULATE_GROUP = "simulate"
+SIMULATE_TARGET_GROUP = "simulate-target"
+SIMULATE_TOO_MANY_MESSAGE = (
+    "Too many simulations from your network: the limit is {limit}. Nothing was sent to the site; "
+    "please try again in {wait}."
+)
+SIMULATE_TARGET_RATE_MESSAGE = (
+    "{host} has been asked as many questions through us as we allow: {limit}, from all visitors "
+    "together, so that the site is never flooded. Nothing was sent to it; please try again in "
+    "{wait}."
+)
+SIMULATE_TARGET_BUSY_MESSAGE = (
+    "We are already running as many simulations of {host} as we allow at one time ({count}). "
+    "Nothing was sent to it; please try again in a few seconds."
+)
+
+
+def over_simulate_rate(request: HttpRequest) -> bool:
+    """Count one simulation for the request's address (IPv6 per /64); True when over the limit."""
+    return is_ratelimited(
+        request, group=SIMULATE_GROUP, key="ip", rate=settings.SIMULATE_RATE_LIMIT, increment=True
+    )
+
+
+def over_target_simulate_rate(request: HttpRequest, host: str) -> bool:
+    """Count one simulation against the scanned host, whoever asks; True when over the limit."""
+    return is_ratelimited(
+        request,
+        group=SIMULATE_TARGET_GROUP,
+        key=lambda group, request: host,
+        rate=settings.SIMULATE_TARGET_RATE,
+        increment=True,
+    )
+
+
+def target_busy(host: str) -> bool:
+    """True when the host already has the most simulations waiting or running we allow."""
+    active = Simulation.objects.filter(scan__site__host=host, status__in=Simulation.ACTIVE)
+    return active.count() >= settings.SIMULATE_MAX_ACTIVE_PER_TARGET
+
+
+def rate_in_words(rate: str, noun: str) -> tuple[str, str]:
+    """ "20/m", "simulation" -> ("20 simulations per minute", "a minute")."""
+    count, multiple, unit = split_rate(rate)
+    name, one, _ = PERIODS[unit]
+    things = f"1 {noun}" if count == 1 else f"{count} {noun}s"
+    if multiple == 1:
+        return f"{things} per {name}", one
+    span = f"{multiple} {name}s"
+    return f"{things} per {span}", span
+
+
+def simulate_too_many_message(rate: str) -> str:
+    limit, wait = rate_in_words(rate, "simulation")
+    return SIMULATE_TOO_MANY_MESSAGE.format(limit=limit, wait=wait)
+
+
+def simulate_target_rate_message(rate: str, host: str) -> str:
+    limit, wait = rate_in_words(rate, "simulation")
+    return SIMULATE_TARGET_RATE_MESSAGE.format(host=host, limit=limit, wait=wait)
+
+
+def simulate_target_busy_message(host: str) -> str:
+    count = settings.SIMULATE_MAX_ACTIVE_PER_TARGET
+    return SIMULATE_TARGET_BUSY_MESSAGE.format(count=count, host=host)

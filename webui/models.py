@@ -174,6 +174,47 @@ class Scan(models.Model):
         self.save(update_fields=["status", "error", "finished"])
 
 
+SIMULATION_GIVE_UP_MESSAGE = (
+    "We tried to run this simulation {attempts} times and it never finished, so we gave up."
+)
+SIMULATION_STALE_MESSAGE = "The simulation did not finish in time. Please try again."
+
+
+class SimulationQuerySet(models.QuerySet):
+    def claim(self, pk: int) -> "Simulation | None":
+        """Mark the simulation running for this delivery, or return None when it is not ours.
+
+        The same conditional UPDATE as ``ScanQuerySet.claim``: a running simulation is taken
+        over only once it is older than its hard time limit, and attempts are capped.
+        """
+        now = timezone.now()
+        abandoned = now - timedelta(seconds=settings.SIMULATE_TIME_LIMIT)
+        startable = self.filter(pk=pk).filter(
+            Q(status=Simulation.Status.PENDING)
+            | Q(status=Simulation.Status.RUNNING, started__lt=abandoned)
+        )
+        claimed = startable.filter(attempts__lt=settings.SIMULATE_MAX_ATTEMPTS).update(
+            status=Simulation.Status.RUNNING, attempts=F("attempts") + 1, started=now
+        )
+        if claimed:
+            return self.select_related("scan").get(pk=pk)
+        for simulation in startable:
+            simulation.fail(SIMULATION_GIVE_UP_MESSAGE.format(attempts=simulation.attempts))
+        return None
+
+    def reap_stale(self) -> int:
+        """End simulations that have been pending or running too long; return how many."""
+        limit = timezone.now() - timedelta(seconds=settings.SIMULATE_STALE_AFTER)
+        stale = Q(status=Simulation.Status.PENDING, created__lt=limit) | Q(
+            status=Simulation.Status.RUNNING, started__lt=limit
+        )
+        return self.filter(stale).update(
+            status=Simulation.Status.FAILED,
+            error=SIMULATION_STALE_MESSAGE,
+            finished=timezone.now(),
+        )
+
+
 class Simulation(models.Model):
     """One "Will my request work?" question about a scanned site, answered by the worker.
 
@@ -205,6 +246,8 @@ class Simulation(models.Model):
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
 
+    objects = SimulationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created"]
         indexes = [models.Index(fields=["status", "created"], name="simulation_status")]
@@ -212,6 +255,22 @@ class Simulation(models.Model):
     def __str__(self):
         return f"{self.method} from {self.origin} ({self.token})"
 
+    def get_absolute_url(self):
+        return reverse("simulation", args=[self.scan.token, self.token])
+
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    def finish(self, result: dict) -> None:
+        """Store the engine's result (``checker.live.LiveSimulation.to_dict()``)."""
+        self.result = result
+        self.status = self.Status.DONE
+        self.finished = timezone.now()
+        self.save(update_fields=["result", "status", "finished"])
+
+    def fail(self, message: str) -> None:
+        self.status = self.Status.FAILED
+        self.error = message
+        self.finished = timezone.now()
+        self.save(update_fields=["status", "error", "finished"])

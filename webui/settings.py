@@ -262,6 +262,27 @@ SCAN_MAX_ATTEMPTS = envint("SCAN_MAX_ATTEMPTS", 3, minimum=1)
 # failed by the reaper.
 SCAN_STALE_AFTER = envint("SCAN_STALE_AFTER", 600, minimum=SCAN_TIME_LIMIT + 1)
 
+# --- Live simulations ("Will my request work?") -------------------------------------------------
+
+# The engine's deadline around one whole simulation (every preflight and request), seconds.
+SIMULATE_DEADLINE = envint("SIMULATE_DEADLINE", 15, minimum=1)
+SIMULATE_SOFT_TIME_LIMIT = envint("SIMULATE_SOFT_TIME_LIMIT", SIMULATE_DEADLINE + 10, minimum=1)
+SIMULATE_TIME_LIMIT = envint("SIMULATE_TIME_LIMIT", SIMULATE_SOFT_TIME_LIMIT + 10, minimum=1)
+if not SIMULATE_DEADLINE < SIMULATE_SOFT_TIME_LIMIT < SIMULATE_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "SIMULATE_DEADLINE < SIMULATE_SOFT_TIME_LIMIT < SIMULATE_TIME_LIMIT must hold"
+    )
+SIMULATE_MAX_ATTEMPTS = envint("SIMULATE_MAX_ATTEMPTS", 2, minimum=1)
+# A simulation still pending or running this long after it was asked for or started is ended
+# as failed by the reaper.
+SIMULATE_STALE_AFTER = envint("SIMULATE_STALE_AFTER", 120, minimum=SIMULATE_TIME_LIMIT + 1)
+# Simulations one address (IPv6: one /64) may ask for, and how many one scanned host may
+# receive through us from everybody together; both in the notation of SCAN_RATE_LIMIT.
+SIMULATE_RATE_LIMIT = envrate("SIMULATE_RATE_LIMIT", "20/m")
+SIMULATE_TARGET_RATE = envrate("SIMULATE_TARGET_RATE", "60/h")
+# At most this many simulations of one host waiting or running at a time.
+SIMULATE_MAX_ACTIVE_PER_TARGET = envint("SIMULATE_MAX_ACTIVE_PER_TARGET", 3, minimum=1)
+
 REDIS_URL = os.getenv("REDIS_URL", "")
 
 # --- Limits on starting scans -----------------------------------------------------------------
@@ -324,6 +345,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "reap-stale-scans": {"task": "webui.tasks.reap_stale_scans", "schedule": 60.0},
+    "reap-stale-simulations": {"task": "webui.tasks.reap_stale_simulations", "schedule": 60.0},
 }
 
 LOGGING = {

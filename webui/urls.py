@@ -7,6 +7,11 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("r/<str:token>/", scans.report, name="report"),
     path("r/<str:token>/simulate/", simulate.simulate, name="simulate"),
+    path(
+        "r/<str:token>/simulate/<str:simulation_token>/",
+        simulate.simulation,
+        name="simulation",
+    ),
     path("s/<str:host>/", scans.site, name="site"),
     path("scoring/", pages.scoring, name="scoring"),
     path("glossary/", glossary.index, name="glossary"),
