@@ -417,6 +417,13 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
+def spread(seconds: list[float]) -> str:
+    return (
+        f"p50 {percentile(seconds, 0.5) * 1000:.0f} ms, p95 {percentile(seconds, 0.95) * 1000:.0f}"
+        f" ms, max {max(seconds) * 1000:.0f} ms"
+    )
+
+
 def report(
     args: argparse.Namespace,
     in_flight: int,
@@ -427,10 +434,12 @@ def report(
 ) -> int:
     from webui.models import Scan
 
-    scans = list(Scan.objects.values_list("status", "error", "created", "finished"))
+    scans = list(Scan.objects.values_list("status", "error", "created", "started", "finished"))
     done = sum(1 for status, *_ in scans if status == Scan.Status.DONE)
-    seconds = [(finished - created).total_seconds() for _, _, created, finished in scans]
-    first = min(created for _, _, created, _ in scans)
+    seconds = [(finished - created).total_seconds() for *_, created, _, finished in scans]
+    waiting = [(started - created).total_seconds() for *_, created, started, _ in scans]
+    running = [(finished - started).total_seconds() for *_, started, finished in scans]
+    first = min(created for *_, created, _, _ in scans)
     last = max(finished for *_, finished in scans)
     elapsed = (last - first).total_seconds()
     (checkpoint_label, at_checkpoint), (_, at_end) = memory[-2], memory[-1]
@@ -452,12 +461,9 @@ def report(
             f"{len(scans) / elapsed * 60:.0f}"
             f" ({len(scans)} scans in {elapsed:.1f} s, first submit to last done)",
         ),
-        (
-            "submit to done",
-            f"p50 {percentile(seconds, 0.5) * 1000:.0f} ms,"
-            f" p95 {percentile(seconds, 0.95) * 1000:.0f} ms,"
-            f" max {max(seconds) * 1000:.0f} ms",
-        ),
+        ("submit to done", spread(seconds)),
+        ("  of which waiting to start", spread(waiting)),
+        ("  of which running", spread(running)),
         *[(f"worker RSS {label}", describe_memory(processes)) for label, processes in memory],
         (
             f"RSS at the end / {checkpoint_label}",
