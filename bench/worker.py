@@ -437,8 +437,10 @@ def report(
     scans = list(Scan.objects.values_list("status", "error", "created", "started", "finished"))
     done = sum(1 for status, *_ in scans if status == Scan.Status.DONE)
     seconds = [(finished - created).total_seconds() for *_, created, _, finished in scans]
-    waiting = [(started - created).total_seconds() for *_, created, started, _ in scans]
-    running = [(finished - started).total_seconds() for *_, started, finished in scans]
+    # A scan that failed before a worker claimed it has no start time.
+    started = [(created, start, finished) for *_, created, start, finished in scans if start]
+    waiting = [(start - created).total_seconds() for created, start, _ in started] or [0.0]
+    running = [(finished - start).total_seconds() for _, start, finished in started] or [0.0]
     first = min(created for *_, created, _, _ in scans)
     last = max(finished for *_, finished in scans)
     elapsed = (last - first).total_seconds()
