@@ -41,10 +41,16 @@ def enqueue(scan: Scan) -> None:
     try:
         publish(scan)
     except OperationalError as error:
-        log.warning("could not queue scan %s: %s", scan.token, error)
-        scan.fail(UNAVAILABLE_MESSAGE)
+        end_unqueued(scan, error)
         raise QueueUnavailable from error
     Scan.objects.filter(pk=scan.pk, queued__isnull=True).update(queued=timezone.now())
+
+
+def end_unqueued(scan: Scan, error: Exception) -> None:
+    """End a scan nothing was able to queue, with the reason; one a worker holds is left alone."""
+    log.warning("could not queue scan %s: %s", scan.token, error)
+    unqueued = Scan.objects.filter(pk=scan.pk, status=Scan.Status.PENDING, queued__isnull=True)
+    unqueued.update(status=Scan.Status.FAILED, error=UNAVAILABLE_MESSAGE, finished=timezone.now())
 
 
 def enqueue_on_commit(scan: Scan) -> None:
@@ -93,9 +99,7 @@ def ensure_queued(scan: Scan | None) -> Scan | None:
     try:
         dispatch(scan)
     except OperationalError as error:
-        log.warning("could not queue scan %s: %s", scan.token, error)
-        ended = Scan.objects.filter(pk=scan.pk, status=Scan.Status.PENDING, queued__isnull=True)
-        ended.update(status=Scan.Status.FAILED, error=UNAVAILABLE_MESSAGE, finished=timezone.now())
+        end_unqueued(scan, error)
         raise QueueUnavailable from error
     scan.refresh_from_db()
     return scan
