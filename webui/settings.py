@@ -116,6 +116,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so its process_exception sees what views raise before any other handler does.
+    "webui.middleware.QueueOutageMiddleware",
 ]
 
 ROOT_URLCONF = "webui.urls"
@@ -261,6 +263,16 @@ SCAN_MAX_ATTEMPTS = envint("SCAN_MAX_ATTEMPTS", 3, minimum=1)
 # A scan still pending or running this many seconds after it was queued or started is ended as
 # failed by the reaper.
 SCAN_STALE_AFTER = envint("SCAN_STALE_AFTER", 600, minimum=SCAN_TIME_LIMIT + 1)
+# A running scan's worker writes a heartbeat this often. Three missed beats mean the worker is
+# gone: another delivery, or the reaper, takes the scan over.
+SCAN_HEARTBEAT_SECONDS = envint("SCAN_HEARTBEAT_SECONDS", 5, minimum=1)
+# A pending scan that no web process handed to the queue within this many seconds (it died
+# between saving the row and publishing the task) is handed over by the dispatcher. Keep it
+# above the time a web request may spend publishing (about 5 s with the policy below).
+SCAN_DISPATCH_AFTER = envint("SCAN_DISPATCH_AFTER", 15, minimum=1)
+# How often beat runs the dispatcher and the reaper, seconds.
+SCAN_DISPATCH_INTERVAL = envint("SCAN_DISPATCH_INTERVAL", 30, minimum=1)
+SCAN_REAP_INTERVAL = envint("SCAN_REAP_INTERVAL", 20, minimum=1)
 
 # --- Live simulations ("Will my request work?") -------------------------------------------------
 
@@ -300,7 +312,12 @@ SCAN_REUSE_SECONDS = envint("SCAN_REUSE_SECONDS", 60)
 if REDIS_URL:
     # Counters every web process shares: a limit per process would multiply by their number.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that is gone fails the request in seconds (a 503 page), never hangs it.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
     }
     # django-ratelimit only lists django-redis as supported; Django's own Redis backend counts
     # with Redis's atomic INCR as well, so its "not officially supported" warning does not apply.
@@ -315,9 +332,15 @@ else:
 
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # An unacknowledged task is handed out again after this long; it must outlive the hard
-    # time limit, or a slow scan would be started twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": SCAN_TIME_LIMIT + 60}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # An unacknowledged task is handed out again after this long; it must outlive the hard
+        # time limit, or a slow scan would be started twice.
+        "visibility_timeout": SCAN_TIME_LIMIT + 60,
+        # A Redis that is gone, or that stops answering on an open connection, must fail a
+        # publish within seconds instead of holding the web request that publishes.
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
 else:
     BROKER_DIR = VAR_DIR / "broker"
     for folder in ("queue", "processed", "control"):
@@ -330,6 +353,15 @@ else:
         "control_folder": str(BROKER_DIR / "control"),
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A web request publishes while the visitor waits: two quick retries, then the scan is ended
+# with a reason and the page says to try again (webui/queueing.py).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 # Separate queue names let several copies (parallel test runs) share one Redis.
 CELERY_TASK_DEFAULT_QUEUE = os.getenv("CELERY_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
@@ -342,9 +374,19 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SOFT_TIME_LIMIT = SCAN_SOFT_TIME_LIMIT
 CELERY_TASK_TIME_LIMIT = SCAN_TIME_LIMIT
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat keeps its schedule in memory, so it needs no file and starts from any checkout with any
+# database. Nothing is lost by that: every entry is a short interval, and what is due lives in
+# the database rows, claimed with conditional updates (two beats running at once are harmless).
+CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 CELERY_BEAT_SCHEDULE = {
-    "reap-stale-scans": {"task": "webui.tasks.reap_stale_scans", "schedule": 60.0},
+    "dispatch-pending-scans": {
+        "task": "webui.tasks.dispatch_pending",
+        "schedule": float(SCAN_DISPATCH_INTERVAL),
+    },
+    "reap-stale-scans": {
+        "task": "webui.tasks.reap_stale_scans",
+        "schedule": float(SCAN_REAP_INTERVAL),
+    },
     "reap-stale-simulations": {"task": "webui.tasks.reap_stale_simulations", "schedule": 60.0},
 }
 

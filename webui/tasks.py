@@ -2,15 +2,18 @@
 
 import asyncio
 import logging
+import threading
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import DatabaseError, connection
 
 import checker
 from checker.live import simulate_live
 from checker.simulate import SimRequest
-from webui.models import Scan, Simulation
+from webui import queueing
+from webui.models import HolderMayBeAlive, Scan, Simulation, this_worker
 from webui.options import options_from_settings
 
 log = logging.getLogger(__name__)
@@ -18,26 +21,79 @@ log = logging.getLogger(__name__)
 CRASH_MESSAGE = "Something went wrong on our side while checking this site. Please try again."
 
 
-@shared_task
-def run_scan(scan_id: int) -> None:
-    scan = Scan.objects.claim(scan_id)
-    if scan is None:
-        return  # another delivery is running it, or it has already ended
+class Heartbeat:
+    """While a scan runs, a daemon thread tells its row every SCAN_HEARTBEAT_SECONDS that the
+    worker holding it is alive, so a dead worker is noticed in seconds rather than minutes."""
+
+    def __init__(self, scan_id: int, worker: str) -> None:
+        self.scan_id = scan_id
+        self.worker = worker
+        self.every = settings.SCAN_HEARTBEAT_SECONDS
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.run, name="scan-heartbeat", daemon=True)
+
+    def __enter__(self) -> "Heartbeat":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=self.every)
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.every):
+                try:
+                    if not Scan.objects.beat(self.scan_id, self.worker):
+                        return  # ended or taken over: nothing left to vouch for
+                except DatabaseError:
+                    # A missed beat only lets a takeover come sooner; try again next time.
+                    log.warning("heartbeat for scan %s failed", self.scan_id, exc_info=True)
+                    connection.close()
+        finally:
+            connection.close()  # this thread's own connection
+
+
+@shared_task(bind=True, max_retries=None)
+def run_scan(self, scan_id: int) -> None:
+    worker = this_worker()
     try:
-        report = checker.scan(scan.target_url, options_from_settings(scan.frontend_origin))
-    except SoftTimeLimitExceeded:
-        limit = settings.SCAN_SOFT_TIME_LIMIT
-        scan.fail(f"The scan went over its time limit ({limit} s), so we stopped it.")
-    except Exception:
-        log.exception("scan %s crashed", scan.token)
-        scan.fail(CRASH_MESSAGE)
+        scan = Scan.objects.claim(scan_id, worker)
+    except HolderMayBeAlive:
+        # A second delivery while the first may still be running it: look again once a dead
+        # holder would have missed its heartbeats. Bounded: the scan ends within its time limit.
+        raise self.retry(countdown=3 * settings.SCAN_HEARTBEAT_SECONDS) from None
+    if scan is None:
+        return  # it has already ended, or another delivery has just taken it
+    error = ""
+    with Heartbeat(scan.pk, worker):
+        try:
+            report = checker.scan(scan.target_url, options_from_settings(scan.frontend_origin))
+        except SoftTimeLimitExceeded:
+            limit = settings.SCAN_SOFT_TIME_LIMIT
+            error = f"The scan went over its time limit ({limit} s), so we stopped it."
+        except Exception:
+            log.exception("scan %s crashed", scan.token)
+            error = CRASH_MESSAGE
+    if not Scan.objects.beat(scan.pk, worker):
+        log.warning("scan %s was taken over while this worker ran it", scan.token)
+    elif error:
+        scan.fail(error)
     else:
         scan.finish(report)
 
 
 @shared_task
+def dispatch_pending() -> int:
+    return queueing.dispatch_pending()
+
+
+@shared_task
 def reap_stale_scans() -> int:
-    return Scan.objects.reap_stale()
+    ended = Scan.objects.reap_stale()
+    if Scan.objects.requeue_abandoned():
+        queueing.dispatch_pending()  # now, rather than on the dispatcher's next run
+    return ended
 
 
 SIMULATION_CRASH_MESSAGE = (

@@ -78,9 +78,10 @@ def database_url(settings_dict: dict) -> str:
 class WorkerProcess:
     """`celery -A webui worker` in a subprocess, on a queue no other test run uses."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, args: tuple[str, ...] = ()) -> None:
         self.env = env
         self.log_path = log_path
+        self.args = args
         self.process: subprocess.Popen | None = None
 
     def start(self) -> WorkerProcess:
@@ -97,6 +98,7 @@ class WorkerProcess:
             "--without-mingle",
             "--without-gossip",
             "--without-heartbeat",
+            *self.args,
         ]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
@@ -134,6 +136,9 @@ def celery_worker(
 ) -> Iterator[Callable[..., WorkerProcess]]:
     """A function that starts a real worker with this test's database, broker and settings.
 
+    Positional arguments are extra command-line options (e.g. "-B" for beat inside the worker);
+    keyword arguments are extra environment variables (settings).
+
     The test's own publisher is pointed at the same private queue, so tasks queued by views in
     this process reach that worker and no other.
     """
@@ -146,7 +151,7 @@ def celery_worker(
     app.conf.task_default_queue = queue
     workers: list[WorkerProcess] = []
 
-    def start(**extra_env: str) -> WorkerProcess:
+    def start(*args: str, **extra_env: str) -> WorkerProcess:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "webui.settings",
@@ -156,7 +161,7 @@ def celery_worker(
             "CHECKER_CA_BUNDLE": ca_bundle,
             **extra_env,
         }
-        worker = WorkerProcess(env, tmp_path / f"worker-{len(workers)}.log")
+        worker = WorkerProcess(env, tmp_path / f"worker-{len(workers)}.log", args)
         workers.append(worker)
         return worker.start()
 

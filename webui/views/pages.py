@@ -5,11 +5,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from checker import scoring as scoring_table
-from webui import limits
+from webui import limits, queueing
 from webui.forms import ScanForm
 from webui.models import Scan, Site
 from webui.presenting import caps_table, cutoffs_table, scoring_groups
-from webui.tasks import run_scan
 
 
 class HttpResponseSeeOther(HttpResponseRedirect):
@@ -24,6 +23,7 @@ def home(request):
         scan = limits.recent_scan(
             form.cleaned_data["target"].url, form.cleaned_data["frontend_origin"]
         )
+        scan = queueing.ensure_queued(scan)  # never join a scan that nothing will run
         if scan is None and limits.over_scan_rate(request):
             return refuse_too_many(request, form)
         scan = scan or queue_scan(form.data["target"].strip(), form.cleaned_data)
@@ -49,7 +49,7 @@ def queue_scan(raw: str, cleaned: dict) -> Scan:
         target_url=target.url,
         frontend_origin=cleaned["frontend_origin"],
     )
-    run_scan.delay_on_commit(scan.pk)
+    queueing.enqueue_on_commit(scan)  # a dead broker ends the scan and answers 503
     return scan
 
 
