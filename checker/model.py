@@ -10,6 +10,8 @@ import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from checker.netguard import DEFAULT_PORTS, PortRanges
+
 Headers = tuple[tuple[str, str], ...]
 
 
@@ -95,6 +97,7 @@ class Response:
     http_version: str = "HTTP/1.1"
     body: str = ""  # the first bytes of the body, decoded leniently; capped by the engine
     body_truncated: bool = False
+    body_error: str | None = None  # a sentence when the body could not be decompressed
 
     def header(self, name: str) -> str | None:
         return header_value(self.headers, name)
@@ -246,6 +249,7 @@ class Report:
                     http_version=resp.get("http_version", "HTTP/1.1"),
                     body=resp.get("body", ""),
                     body_truncated=resp.get("body_truncated", False),
+                    body_error=resp.get("body_error"),
                 ),
                 error=e.get("error"),
                 address=e.get("address"),
@@ -288,6 +292,7 @@ class Options:
     """Settings the caller passes in; the engine reads no global configuration."""
 
     allow_networks: tuple[str, ...] = ()  # CIDRs the SSRF guard lets through (tests, local dev)
+    allowed_ports: PortRanges = DEFAULT_PORTS  # (low, high) ranges; see netguard.parse_ports
     timeout: float = 10.0  # per network operation, seconds
     deadline: float = 45.0  # for the whole scan, seconds
     max_redirects: int = 10
