@@ -95,7 +95,9 @@ class Response:
     status: int
     headers: Headers = ()
     http_version: str = "HTTP/1.1"
-    body: str = ""  # the first bytes of the body, decoded leniently; capped by the engine
+    # The first bytes of the body, decoded leniently; capped by the engine. Left out of repr:
+    # asyncio.run formats its result's repr when it ends, and a body can be the cap's size.
+    body: str = field(default="", repr=False)
     body_truncated: bool = False
     body_error: str | None = None  # a sentence when the body could not be decompressed
 

@@ -127,28 +127,34 @@ def _decode_headers(raw: Sequence[tuple[bytes, bytes]]) -> Headers:
 
 
 class _Inflater:
-    """Decompresses gzip or deflate in pieces, never giving more than it is asked for at once.
+    """Decompresses gzip or deflate in steps, never giving more than it is asked for at once.
 
     A few kilobytes of gzip can hold gigabytes of zeros, so the output, not the input, is what
-    must be bounded. Deflate is tried with its zlib wrapper first and raw when that fails, as
-    browsers (and httpx) do for servers that send it bare.
+    must be bounded: ``feed`` takes raw bytes, ``read(limit)`` gives at most ``limit`` bytes
+    and keeps the rest of the input for the next call. Deflate is tried with its zlib wrapper
+    first and raw when that fails, as browsers (and httpx) do for servers that send it bare.
     """
 
     def __init__(self, encoding: str) -> None:
         self.gzip = encoding == "gzip"
-        wbits = zlib.MAX_WBITS | 16 if self.gzip else zlib.MAX_WBITS
-        self._inflate = zlib.decompressobj(wbits)
+        self._inflate = zlib.decompressobj(zlib.MAX_WBITS | 16 if self.gzip else zlib.MAX_WBITS)
+        self._pending = b""
         self._started = False
 
-    def decompress(self, data: bytes, limit: int) -> bytes:
+    def feed(self, data: bytes) -> None:
+        self._pending += data
+
+    def read(self, limit: int) -> bytes:
+        """Up to ``limit`` (> 0) bytes of output; empty when the input fed so far is used up."""
         try:
-            out = self._inflate.decompress(data, limit)
+            out = self._inflate.decompress(self._pending, limit)
         except zlib.error:
             if self.gzip or self._started:
                 raise
             self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
-            out = self._inflate.decompress(data, limit)
+            out = self._inflate.decompress(self._pending, limit)
         self._started = True
+        self._pending = self._inflate.unconsumed_tail
         return out
 
     @property
@@ -156,31 +162,43 @@ class _Inflater:
         return self._inflate.eof
 
 
+_INFLATE_STEP = 64 * 1024  # the most one decompression step may produce
+
+
 def _body_encoding(response: httpx.Response) -> str:
     value = response.headers.get("content-encoding", "").strip().lower()
     return {"": "identity", "x-gzip": "gzip"}.get(value, value)
 
 
-async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool, str | None]:
+async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytearray, bool, str | None]:
     """The first ``cap`` bytes of the decoded body, whether there was more, and a sentence when
-    the body could not be decoded. The raw bytes are read and decompressed here, at most what the
-    cap still has room for at a time, so memory stays near the cap whatever the ratio."""
+    the body could not be decoded. The raw bytes are read and decompressed here, a bounded step
+    at a time and never past the cap, so memory stays near the cap whatever the ratio."""
     encoding = _body_encoding(response)
     if encoding not in ("identity", "gzip", "deflate"):
-        return b"", False, f"The body is encoded as “{encoding}”, which we did not ask for."
+        return bytearray(), False, f"The body is encoded as “{encoding}”, which we did not ask for."
     inflater = None if encoding == "identity" else _Inflater(encoding)
     body = bytearray()
     try:
         async for chunk in response.aiter_raw():
-            room = cap + 1 - len(body)  # one byte more than the cap tells "there is more"
-            body += chunk[:room] if inflater is None else inflater.decompress(chunk, room)
+            # One byte more than the cap tells "there is more".
+            if inflater is None:
+                body += chunk[: cap + 1 - len(body)]
+            else:
+                inflater.feed(chunk)
+                while len(body) <= cap:
+                    piece = inflater.read(min(cap + 1 - len(body), _INFLATE_STEP))
+                    if not piece:
+                        break
+                    body += piece
             if len(body) > cap:
-                return bytes(body[:cap]), True, None
+                del body[cap:]
+                return body, True, None
             if inflater is not None and inflater.finished:
                 break
     except zlib.error as exc:
-        return bytes(body), False, f"The body says it is {encoding}-compressed but is not ({exc})."
-    return bytes(body), False, None
+        return body, False, f"The body says it is {encoding}-compressed but is not ({exc})."
+    return body, False, None
 
 
 @dataclass
@@ -240,7 +258,7 @@ class Session:
             try:
                 response = await self.client.send(request, stream=True)
                 try:
-                    body, truncated, body_error = b"", False, None
+                    body, truncated, body_error = bytearray(), False, None
                     content_type = response.headers.get("content-type", "").lower()
                     if read_body and content_type.startswith(_HTML_TYPES):
                         body, truncated, body_error = await _read_capped(
