@@ -5,7 +5,7 @@ checked (``PinnedBackend``), so a second DNS answer cannot steer us elsewhere; t
 real name, so the Host header and TLS SNI are the site's own. Redirects are followed here, hop by
 hop, so each new host and port is checked before anything is sent to it. Bodies are streamed,
 decompressed here with a bound on the output and cut at a cap; probes read no body at all.
-Cookie values never leave this module: response headers are stored with them redacted.
+Cookie values never leave this module: headers are stored with them redacted.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import httpx
 
 from checker import netguard
 from checker.cors_matrix import cors_probes
-from checker.headers.cookies import redact_response_headers
+from checker.headers.cookies import redact_headers
 from checker.model import Exchange, Headers, Observation, Options, ProbeSpec, Request, Response
 from checker.target import TargetError, parse_target
 
@@ -251,7 +251,10 @@ class Session:
     ) -> Exchange:
         request = self.client.build_request(method, url, headers=list(headers))
         resolved = await self.pin(request.url)
-        sent = Request(method, str(request.url), _decode_headers(request.headers.raw))
+        # The client sends back the cookies a hop set: stored redacted, like the Set-Cookie.
+        sent = Request(
+            method, str(request.url), redact_headers(_decode_headers(request.headers.raw))
+        )
         started = time.perf_counter()
         async with self.semaphore:
             self.requests_sent += 1
@@ -288,7 +291,7 @@ class Session:
             sent,
             Response(
                 status=response.status_code,
-                headers=redact_response_headers(_decode_headers(response.headers.raw)),
+                headers=redact_headers(_decode_headers(response.headers.raw)),
                 http_version=response.http_version,
                 body=text,
                 body_truncated=truncated,

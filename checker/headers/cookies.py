@@ -6,10 +6,10 @@ the last occurrence of each winning. A line a browser would drop entirely gets a
 reason instead of raising.
 
 Reports are public to anyone with the link, and a cookie's value is often a session token, so
-the engine stores every Set-Cookie line with its value replaced by a marker such as
-``<redacted: 6 bytes>`` (``redact_set_cookie``). The marker keeps what the analyzers need: the
-parser reads the value's length and whether it held control characters from it, so a redacted
-line is judged exactly as the original was.
+the engine stores every Set-Cookie line (and the Cookie header it sends back on later requests)
+with each value replaced by a marker such as ``<redacted: 6 bytes>`` (``redact_headers``). The
+marker keeps what the analyzers need: the parser reads the value's length and whether it held
+control characters from it, so a redacted line is judged exactly as the original was.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ _WSP = " \t"
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 MAX_NAME_VALUE = 4096
 MAX_ATTRIBUTE_VALUE = 1024
-COOKIE_HEADERS = ("set-cookie", "set-cookie2")
+SET_COOKIE_HEADERS = ("set-cookie", "set-cookie2")
 _REDACTED = re.compile(r"<redacted: ([0-9]+) bytes?( with control characters)?>")
 
 
@@ -117,23 +117,33 @@ def redact_set_cookie(line: str) -> str:
     return f"{name}{equals}{marker}>{semicolon}{rest}"
 
 
-def redact_response_headers(headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """Response headers with every cookie value redacted, everything else untouched."""
-    return tuple(
-        (key, redact_set_cookie(value) if key.lower() in COOKIE_HEADERS else value)
-        for key, value in headers
-    )
+def redact_cookie_header(value: str) -> str:
+    """A request's Cookie header (``a=1; b=2``: the values the client sends back) redacted the
+    same way, pair by pair."""
+    return "; ".join(redact_set_cookie(pair.strip(_WSP)) for pair in value.split(";"))
+
+
+def redact_headers(headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """Request or response headers with every cookie value redacted, everything else untouched."""
+    redacted = []
+    for key, value in headers:
+        lower = key.lower()
+        if lower in SET_COOKIE_HEADERS:
+            value = redact_set_cookie(value)
+        elif lower == "cookie":
+            value = redact_cookie_header(value)
+        redacted.append((key, value))
+    return tuple(redacted)
 
 
 def redact_report_data(data: dict[str, Any]) -> dict[str, Any]:
     """A stored report (``Report.to_dict()`` JSON) with cookie values redacted, in place and
-    returned: every exchange's response headers, and the Set-Cookie lines findings quote."""
+    returned: every exchange's request and response headers, and the Set-Cookie lines findings
+    quote."""
     for exchange in data.get("exchanges") or ():
-        response = exchange.get("response")
-        if response and response.get("headers"):
-            response["headers"] = [
-                list(pair) for pair in redact_response_headers(response["headers"])
-            ]
+        for part in (exchange.get("request"), exchange.get("response")):
+            if part and part.get("headers"):
+                part["headers"] = [list(pair) for pair in redact_headers(part["headers"])]
     for finding in data.get("findings") or ():
         finding["facts"] = [
             [key, redact_set_cookie(value) if key == "set-cookie" else value]
