@@ -41,6 +41,7 @@ def critical_path(report: Report, concurrency: int, latency: float) -> tuple[int
 def run(args: argparse.Namespace) -> int:
     options = Options(
         allow_networks=("127.0.0.0/8",),
+        allowed_ports=((1, 65535),),  # the bench server listens on a random port
         concurrency=args.concurrency,
         frontend_origin=None if args.no_frontend else FRONTEND,
     )

@@ -8,6 +8,7 @@ import os
 import sys
 
 from checker.model import Options, Report, Severity, Status
+from checker.netguard import DEFAULT_PORTS, parse_ports
 
 _MARK = {
     Severity.CRITICAL: "!!",
@@ -51,10 +52,17 @@ def render_text(report: Report) -> str:
 
 
 def options_from_environment(frontend_origin: str | None = None) -> Options:
-    """The command line reads the same variables as the web site's settings."""
+    """The command line reads the same variables as the web site's settings; ValueError names
+    the variable whose value is wrong."""
     networks = os.environ.get("CHECKER_ALLOW_NETWORKS", "")
+    ports = os.environ.get("CHECKER_ALLOWED_PORTS", "")
+    try:
+        allowed_ports = parse_ports(ports) if ports.strip() else DEFAULT_PORTS
+    except ValueError as error:
+        raise ValueError(f"CHECKER_ALLOWED_PORTS: {error}") from None
     return Options(
         allow_networks=tuple(n.strip() for n in networks.split(",") if n.strip()),
+        allowed_ports=allowed_ports,
         ca_bundle=os.environ.get("CHECKER_CA_BUNDLE") or None,
         frontend_origin=frontend_origin,
     )
@@ -72,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         "--frontend-origin", help="your frontend's origin, e.g. https://app.example"
     )
     args = parser.parse_args(argv)
-    report = scan(args.target, options_from_environment(args.frontend_origin))
+    try:
+        options = options_from_environment(args.frontend_origin)
+    except ValueError as error:
+        parser.exit(2, f"{parser.prog}: {error}\n")
+    report = scan(args.target, options)
     sys.stdout.write(render_json(report) + "\n" if args.json else render_text(report))
     return 0 if report.status is Status.OK else 1

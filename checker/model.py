@@ -10,6 +10,8 @@ import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from checker.netguard import DEFAULT_PORTS, PortRanges
+
 Headers = tuple[tuple[str, str], ...]
 
 
@@ -98,8 +100,11 @@ class Response:
     status: int
     headers: Headers = ()
     http_version: str = "HTTP/1.1"
-    body: str = ""  # the first bytes of the body, decoded leniently; capped by the engine
+    # The first bytes of the body, decoded leniently; capped by the engine. Left out of repr:
+    # asyncio.run formats its result's repr when it ends, and a body can be the cap's size.
+    body: str = field(default="", repr=False)
     body_truncated: bool = False
+    body_error: str | None = None  # a sentence when the body could not be decompressed
 
     def header(self, name: str) -> str | None:
         return header_value(self.headers, name)
@@ -151,6 +156,7 @@ class Exchange:
                 http_version=resp.get("http_version", "HTTP/1.1"),
                 body=resp.get("body", ""),
                 body_truncated=resp.get("body_truncated", False),
+                body_error=resp.get("body_error"),
             ),
             error=data.get("error"),
             address=data.get("address"),
@@ -291,6 +297,7 @@ class Options:
     """Settings the caller passes in; the engine reads no global configuration."""
 
     allow_networks: tuple[str, ...] = ()  # CIDRs the SSRF guard lets through (tests, local dev)
+    allowed_ports: PortRanges = DEFAULT_PORTS  # (low, high) ranges; see netguard.parse_ports
     timeout: float = 10.0  # per network operation, seconds
     deadline: float = 45.0  # for the whole scan, seconds
     simulation_deadline: float = 15.0  # for one live "Will my request work?" simulation, seconds

@@ -3,8 +3,9 @@
 Every host is resolved once by ``netguard`` and the connection goes to the address that was
 checked (``PinnedBackend``), so a second DNS answer cannot steer us elsewhere; the URL keeps the
 real name, so the Host header and TLS SNI are the site's own. Redirects are followed here, hop by
-hop, so each new host is checked before anything is sent to it. Bodies are streamed and cut at a
-cap; probes read no body at all.
+hop, so each new host and port is checked before anything is sent to it. Bodies are streamed,
+decompressed here with a bound on the output and cut at a cap; probes read no body at all.
+Cookie values never leave this module: headers are stored with them redacted.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -20,10 +22,14 @@ import httpx
 
 from checker import netguard
 from checker.cors_matrix import cors_probes
+from checker.headers.cookies import redact_headers
 from checker.model import Exchange, Headers, Observation, Options, ProbeSpec, Request, Response
 from checker.target import TargetError, parse_target
 
 ACCEPT_HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+# Only encodings we decompress ourselves with a bound on the output (see ``_read_capped``);
+# httpx would add br and zstd whenever their packages happen to be installed.
+ACCEPT_ENCODING = "gzip, deflate"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -120,15 +126,79 @@ def _decode_headers(raw: Sequence[tuple[bytes, bytes]]) -> Headers:
     return tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw)
 
 
-async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= cap:
-            return b"".join(chunks)[:cap], True
-    return b"".join(chunks), False
+class _Inflater:
+    """Decompresses gzip or deflate in steps, never giving more than it is asked for at once.
+
+    A few kilobytes of gzip can hold gigabytes of zeros, so the output, not the input, is what
+    must be bounded: ``feed`` takes raw bytes, ``read(limit)`` gives at most ``limit`` bytes
+    and keeps the rest of the input for the next call. Deflate is tried with its zlib wrapper
+    first and raw when that fails, as browsers (and httpx) do for servers that send it bare.
+    """
+
+    def __init__(self, encoding: str) -> None:
+        self.gzip = encoding == "gzip"
+        self._inflate = zlib.decompressobj(zlib.MAX_WBITS | 16 if self.gzip else zlib.MAX_WBITS)
+        self._pending = b""
+        self._started = False
+
+    def feed(self, data: bytes) -> None:
+        self._pending += data
+
+    def read(self, limit: int) -> bytes:
+        """Up to ``limit`` (> 0) bytes of output; empty when the input fed so far is used up."""
+        try:
+            out = self._inflate.decompress(self._pending, limit)
+        except zlib.error:
+            if self.gzip or self._started:
+                raise
+            self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._inflate.decompress(self._pending, limit)
+        self._started = True
+        self._pending = self._inflate.unconsumed_tail
+        return out
+
+    @property
+    def finished(self) -> bool:
+        return self._inflate.eof
+
+
+_INFLATE_STEP = 64 * 1024  # the most one decompression step may produce
+
+
+def _body_encoding(response: httpx.Response) -> str:
+    value = response.headers.get("content-encoding", "").strip().lower()
+    return {"": "identity", "x-gzip": "gzip"}.get(value, value)
+
+
+async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytearray, bool, str | None]:
+    """The first ``cap`` bytes of the decoded body, whether there was more, and a sentence when
+    the body could not be decoded. The raw bytes are read and decompressed here, a bounded step
+    at a time and never past the cap, so memory stays near the cap whatever the ratio."""
+    encoding = _body_encoding(response)
+    if encoding not in ("identity", "gzip", "deflate"):
+        return bytearray(), False, f"The body is encoded as “{encoding}”, which we did not ask for."
+    inflater = None if encoding == "identity" else _Inflater(encoding)
+    body = bytearray()
+    try:
+        async for chunk in response.aiter_raw():
+            # One byte more than the cap tells "there is more".
+            if inflater is None:
+                body += chunk[: cap + 1 - len(body)]
+            else:
+                inflater.feed(chunk)
+                while len(body) <= cap:
+                    piece = inflater.read(min(cap + 1 - len(body), _INFLATE_STEP))
+                    if not piece:
+                        break
+                    body += piece
+            if len(body) > cap:
+                del body[cap:]
+                return body, True, None
+            if inflater is not None and inflater.finished:
+                break
+    except zlib.error as exc:
+        return body, False, f"The body says it is {encoding}-compressed but is not ({exc})."
+    return body, False, None
 
 
 @dataclass
@@ -151,7 +221,7 @@ class Session:
             follow_redirects=False,
             trust_env=False,
             timeout=httpx.Timeout(self.options.timeout),
-            headers={"User-Agent": self.options.user_agent},
+            headers={"User-Agent": self.options.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
         )
         return self
 
@@ -159,7 +229,9 @@ class Session:
         await self.client.aclose()
 
     async def pin(self, url: httpx.URL) -> netguard.Resolved:
-        """Resolve and check the URL's host (once per scan); raises the guard's exceptions."""
+        """Check the URL's port, resolve and check its host (once per scan); raises the guard's
+        exceptions. Nothing connects before this has passed."""
+        netguard.check_port(url.port or _default_port(url), self.options.allowed_ports)
         host = url.raw_host.decode("ascii")
         if host not in self.backend.pins:
             self.backend.pins[host] = await netguard.resolve(
@@ -179,17 +251,22 @@ class Session:
     ) -> Exchange:
         request = self.client.build_request(method, url, headers=list(headers))
         resolved = await self.pin(request.url)
-        sent = Request(method, str(request.url), _decode_headers(request.headers.raw))
+        # The client sends back the cookies a hop set: stored redacted, like the Set-Cookie.
+        sent = Request(
+            method, str(request.url), redact_headers(_decode_headers(request.headers.raw))
+        )
         started = time.perf_counter()
         async with self.semaphore:
             self.requests_sent += 1
             try:
                 response = await self.client.send(request, stream=True)
                 try:
-                    body, truncated = b"", False
+                    body, truncated, body_error = bytearray(), False, None
                     content_type = response.headers.get("content-type", "").lower()
                     if read_body and content_type.startswith(_HTML_TYPES):
-                        body, truncated = await _read_capped(response, self.options.max_body_bytes)
+                        body, truncated, body_error = await _read_capped(
+                            response, self.options.max_body_bytes
+                        )
                 finally:
                     await response.aclose()
             except httpx.HTTPError as exc:
@@ -214,10 +291,11 @@ class Session:
             sent,
             Response(
                 status=response.status_code,
-                headers=_decode_headers(response.headers.raw),
+                headers=redact_headers(_decode_headers(response.headers.raw)),
                 http_version=response.http_version,
                 body=text,
                 body_truncated=truncated,
+                body_error=body_error,
             ),
             address=str(resolved.addresses[0]),
             elapsed_ms=_ms_since(started),
@@ -282,14 +360,22 @@ def _ms_since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
 
 
-def start_urls(target) -> list[str]:
+def start_urls(target, allowed_ports: netguard.PortRanges = netguard.DEFAULT_PORTS) -> list[str]:
     """Where the main chain starts. With no scheme typed, try http first (as a browser would
-    when a name is typed), then https if http cannot be reached at all."""
+    when a name is typed), then https if http cannot be reached at all; a default port the
+    guard refuses is skipped while the other one is allowed."""
     if target.explicit_scheme:
         return [target.url]
     http = f"http://{target.netloc}{target.path}"
     https = target.url
-    return [http, https] if target.default_port else [https, http]
+    if not target.default_port:
+        return [https, http]
+    allowed = [
+        url
+        for url, port in ((http, 80), (https, 443))
+        if netguard.port_refusal(port, allowed_ports) is None
+    ]
+    return allowed or [http]
 
 
 @dataclass(frozen=True)
@@ -303,7 +389,7 @@ class Retrieved:
 async def retrieve(target, options: Options, *, verify: bool = True) -> Retrieved:
     """Follow the main chain, then send the CORS probes to the final URL."""
     async with Session(options, verify=verify) as session:
-        candidates = start_urls(target)
+        candidates = start_urls(target, options.allowed_ports)
         for index, start in enumerate(candidates):
             chain = await session.follow(start, options.max_redirects)
             unreachable = chain[0].response is None and session.certificate_error is None

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from checker import Target, TargetError, parse_target
-from checker.netguard import denial_reason, literal_address, parse_networks
+from checker.netguard import denial_reason, literal_address, parse_networks, port_refusal
 from checker.target import parse_origin
 
 PRIVATE_ADDRESS_MESSAGE = (
@@ -48,8 +48,14 @@ class ScanForm(forms.Form):
             target = parse_target(raw)
         except TargetError as error:
             raise ValidationError(error.message) from None
-        # The engine checks every address again when it connects (names included); this early
-        # answer spares the user a queued scan that can only be refused.
+        # The engine checks every port and address again when it connects (names included);
+        # this early answer spares the user a queued scan that can only be refused. Typed with
+        # no scheme and no port, the engine tries 80 and 443: one of them allowed is enough.
+        allowed = settings.CHECKER_ALLOWED_PORTS
+        ports = [80, 443] if not target.explicit_scheme and target.default_port else [target.port]
+        refusals = [port_refusal(port, allowed) for port in ports]
+        if all(refusals):
+            raise ValidationError(refusals[-1])
         address = literal_address(target.host)
         if address is not None:
             reason = denial_reason(address, parse_networks(settings.CHECKER_ALLOW_NETWORKS))

@@ -8,6 +8,7 @@ from checker import Options
 def options_from_settings(frontend_origin: str | None = None) -> Options:
     return Options(
         allow_networks=tuple(settings.CHECKER_ALLOW_NETWORKS),
+        allowed_ports=tuple(settings.CHECKER_ALLOWED_PORTS),
         ca_bundle=settings.CHECKER_CA_BUNDLE,
         deadline=float(settings.CHECKER_DEADLINE),
         simulation_deadline=float(settings.SIMULATE_DEADLINE),

@@ -15,6 +15,8 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from checker.netguard import DEFAULT_PORTS, PortRanges, parse_ports
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -78,6 +80,19 @@ def envnetworks(name: str) -> tuple[str, ...]:
                 f"{name} holds {network!r}, which is not an address block like 127.0.0.0/8"
             ) from None
     return networks
+
+
+def envports(name: str) -> PortRanges:
+    """Ports and ranges such as 80,443,1024-65535; unset or blank keeps the checker's default."""
+    raw = os.getenv(name)
+    if raw is None or not raw.strip():
+        return DEFAULT_PORTS
+    try:
+        return parse_ports(raw)
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"{name} must be ports and ranges such as 80,443,8000-8999: {error}"
+        ) from None
 
 
 # --- Core -------------------------------------------------------------------------------------
@@ -246,6 +261,9 @@ if not os.getenv("EMAIL_HOST"):
 # Address blocks the checker may reach although they are not public. Empty by default: nothing
 # private. Tests and developers who want to check a local server set e.g. 127.0.0.0/8,::1/128.
 CHECKER_ALLOW_NETWORKS = envnetworks("CHECKER_ALLOW_NETWORKS")
+# The ports the checker may connect to, first URL and redirects alike; by default only 80, 443,
+# 8000, 8080 and 8443. Tests checking local servers on random ports set e.g. 1-65535.
+CHECKER_ALLOWED_PORTS = envports("CHECKER_ALLOWED_PORTS")
 # A CA file the checker trusts instead of the system store (tests with their own CA).
 CHECKER_CA_BUNDLE = os.getenv("CHECKER_CA_BUNDLE") or None
 # The engine's own deadline for one scan, seconds; keep it below SCAN_SOFT_TIME_LIMIT.

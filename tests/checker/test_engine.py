@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from checker import Options, Report, Status, scan
+from tests.conftest import ALL_PORTS
 from tests.targets import RawServer, ReceivedRequest, TargetServer
 
 
@@ -67,7 +68,7 @@ def test_a_schemeless_name_starts_over_http(target_server, checker_options):
 
 
 def test_the_guard_refuses_loopback_by_default_and_nothing_is_sent(target_server):
-    report = scan(target_server.url, Options())
+    report = scan(target_server.url, Options(allowed_ports=ALL_PORTS))
 
     assert report.status is Status.REFUSED
     assert "127.0.0.1 is not a public address (loopback)" in report.message
@@ -76,7 +77,9 @@ def test_the_guard_refuses_loopback_by_default_and_nothing_is_sent(target_server
 
 def test_only_the_allowed_address_is_reached():
     with TargetServer(host="127.0.0.2") as allowed, TargetServer(host="127.0.0.1") as denied:
-        options = Options(allow_networks=("127.0.0.2/32",), timeout=3, deadline=10)
+        options = Options(
+            allow_networks=("127.0.0.2/32",), allowed_ports=ALL_PORTS, timeout=3, deadline=10
+        )
         assert scan(allowed.url, options).status is Status.OK
         assert scan(denied.url, options).status is Status.REFUSED
         assert denied.requests == []
@@ -85,7 +88,8 @@ def test_only_the_allowed_address_is_reached():
 def test_a_redirect_to_a_denied_address_is_not_followed():
     with TargetServer(host="127.0.0.2") as public, TargetServer(host="127.0.0.1") as internal:
         public.responder = redirect_to(internal.url + "/admin")
-        report = scan(public.url, Options(allow_networks=("127.0.0.2/32",), deadline=10))
+        options = Options(allow_networks=("127.0.0.2/32",), allowed_ports=ALL_PORTS, deadline=10)
+        report = scan(public.url, options)
 
     assert report.status is Status.REFUSED
     assert "127.0.0.1 is not a public address" in report.message
@@ -111,7 +115,7 @@ def test_a_name_is_resolved_once_and_the_checked_address_is_used(monkeypatch):
         assert allowed.port != denied.port  # each listens on its own port; use the allowed one
         report = scan(
             f"http://rebind.example:{allowed.port}/",
-            Options(allow_networks=("127.0.0.2/32",), deadline=10),
+            Options(allow_networks=("127.0.0.2/32",), allowed_ports=ALL_PORTS, deadline=10),
         )
 
     assert report.status is Status.OK

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import LOOPBACK
+from tests.conftest import ALL_PORTS, LOOPBACK
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,6 +59,7 @@ def own_rate_limit_counters(settings) -> None:
 def allow_loopback(settings, ca_bundle: str):
     """Let the checker reach the local target servers, as a developer would for local testing."""
     settings.CHECKER_ALLOW_NETWORKS = LOOPBACK
+    settings.CHECKER_ALLOWED_PORTS = ALL_PORTS
     settings.CHECKER_CA_BUNDLE = ca_bundle
     return settings
 
@@ -158,6 +159,7 @@ def celery_worker(
             "DATABASE_URL": database_url(connection.settings_dict),
             "CELERY_QUEUE": queue,
             "CHECKER_ALLOW_NETWORKS": ",".join(LOOPBACK),
+            "CHECKER_ALLOWED_PORTS": "1-65535",
             "CHECKER_CA_BUNDLE": ca_bundle,
             **extra_env,
         }
