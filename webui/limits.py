@@ -35,11 +35,11 @@ TOO_MANY_MESSAGE = (
 
 
 BUSY_CLIENT_MESSAGE = (
-    "You already have {count} scans under way, the most one network may run at once. Nothing "
+    "You already have {scans} under way, the most one network may run at once. Nothing "
     "was queued; please try again in {wait}, when one of them has ended."
 )
 BUSY_HOST_MESSAGE = (
-    "{host} already has {count} scans under way, the most we run against one site at once. "
+    "{host} already has {scans} under way, the most we run against one site at once. "
     "Nothing was queued; please try again in {wait}."
 )
 
@@ -73,16 +73,20 @@ def busy_message(client: str, host: str) -> str | None:
     wait = wait_words(busy_retry_seconds())
     count = settings.SCAN_MAX_ACTIVE_PER_CLIENT
     if client and active.filter(client=client).count() >= count:
-        return BUSY_CLIENT_MESSAGE.format(count=count, wait=wait)
+        return BUSY_CLIENT_MESSAGE.format(scans=scans_words(count), wait=wait)
     count = settings.SCAN_MAX_ACTIVE_PER_HOST
     if active.filter(site__host=host).count() >= count:
-        return BUSY_HOST_MESSAGE.format(host=host, count=count, wait=wait)
+        return BUSY_HOST_MESSAGE.format(host=host, scans=scans_words(count), wait=wait)
     return None
 
 
 def busy_retry_seconds() -> int:
     # A scan that is running now has ended, one way or another, by its soft time limit.
     return settings.SCAN_SOFT_TIME_LIMIT
+
+
+def scans_words(count: int) -> str:
+    return "1 scan" if count == 1 else f"{count} scans"
 
 
 def wait_words(seconds: int) -> str:
@@ -112,7 +116,7 @@ def too_many_message(rate: str) -> str:
     """ "10/m" -> "… the limit is 10 scans per minute … try again in a minute."."""
     count, multiple, unit = split_rate(rate)
     name, one, _ = PERIODS[unit]
-    scans = "1 scan" if count == 1 else f"{count} scans"
+    scans = scans_words(count)
     if multiple == 1:
         return TOO_MANY_MESSAGE.format(limit=f"{scans} per {name}", wait=one)
     span = f"{multiple} {name}s"
