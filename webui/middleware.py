@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from webui.views.errors import not_found
+
 
 def permissions_policy_header(policy: dict[str, tuple[str, ...]]) -> str:
     """Serialise {"camera": (), "fullscreen": ("self",)} as `camera=(), fullscreen=(self)`."""
@@ -55,7 +57,5 @@ class NotFoundPageMiddleware:
             and not getattr(response, "is_our_page", False)
             and response.get("Content-Type", "").startswith("text/html")
         ):
-            from webui.views.errors import not_found
-
             return not_found(request)
         return response
