@@ -84,6 +84,15 @@ class Target:
     def url(self) -> str:
         return f"{self.origin}{self.path}"
 
+    @property
+    def spec(self) -> str:
+        """What to scan, as text that ``parse_target`` reads back into this same target.
+
+        The URL when a scheme was typed; otherwise host, port and path without a scheme, so a
+        scan started from it still tries http:// first, as one started from the typed input.
+        """
+        return self.url if self.explicit_scheme else f"{self.netloc}{self.path}"
+
 
 @dataclass(frozen=True)
 class Request:

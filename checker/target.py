@@ -16,6 +16,10 @@ import httpx
 from checker.model import Target
 
 MAX_INPUT_LENGTH = 2048
+# The longest name DNS can carry, and the longest URL we store and send (the web app's columns
+# have the same sizes).
+MAX_HOST_LENGTH = 253
+MAX_URL_LENGTH = 2048
 _LEGACY_IPV4 = re.compile(r"^[0-9a-fx.]+$", re.IGNORECASE)
 _OTHER_SCHEMES = {"javascript", "data", "vbscript", "file", "mailto", "ftp", "about", "blob", "tel"}
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
@@ -38,6 +42,11 @@ def _normalise_host(host: str) -> str:
         except OSError:
             pass
     host = host.rstrip(".")
+    if len(host) > MAX_HOST_LENGTH:
+        raise TargetError(
+            f"That host name has {len(host)} characters; DNS names are at most "
+            f"{MAX_HOST_LENGTH} characters long."
+        )
     labels = host.split(".")
     if not all(_HOST_LABEL.match(label) for label in labels):
         raise TargetError(f"“{host}” is not a valid host name.")
@@ -104,7 +113,7 @@ def parse_target(raw: str) -> Target:
         raise TargetError("The port must be a number from 1 to 65535.")
 
     path = url.raw_path.decode("ascii") or "/"
-    return Target(
+    target = Target(
         raw=text,
         scheme=url.scheme,
         host=host,
@@ -112,6 +121,15 @@ def parse_target(raw: str) -> Target:
         path=path,
         explicit_scheme=explicit_scheme,
     )
+    # Non-ASCII characters in a path take up to nine characters each once percent-encoded, so
+    # input under the limit can still make a URL over it.
+    if len(target.url) > MAX_URL_LENGTH:
+        raise TargetError(
+            f"That address is too long: written out as a request URL (non-ASCII characters "
+            f"percent-encoded) it has {len(target.url)} characters, and the limit is "
+            f"{MAX_URL_LENGTH}."
+        )
+    return target
 
 
 def parse_origin(raw: str) -> str:

@@ -33,9 +33,15 @@ class ScanForm(forms.Form):
         required=False,
         max_length=300,
         help_text="The origin your web app calls this API from, e.g. https://app.example.com",
+        error_messages={"max_length": "An origin is at most 300 characters long."},
         widget=forms.TextInput(
             attrs={"autocapitalize": "none", "spellcheck": "false", "inputmode": "url"}
         ),
+    )
+
+    private = forms.BooleanField(
+        label="Don't list this scan: only people with the link can see it",
+        required=False,
     )
 
     def __init__(self, *args, **kwargs):

@@ -3,6 +3,8 @@ import logging
 from django.conf import settings
 from django.shortcuts import render
 
+from webui.views.errors import not_found
+
 logger = logging.getLogger(__name__)
 
 
@@ -77,4 +79,26 @@ class QueueOutageMiddleware:
         context = {"retry_after": self.RETRY_AFTER}
         response = render(request, "webui/unavailable.html", context, status=503)
         response["Retry-After"] = str(self.RETRY_AFTER)
+        return response
+
+
+class NotFoundPageMiddleware:
+    """Answers every HTML 404 with our own page (templates/404.html), in the site's layout.
+
+    Django's own 404 answer is a bare "Not Found" without a 404.html, and with DEBUG on (as under
+    `make run`) its technical page listing our URL patterns; a view may also return a bare
+    HttpResponseNotFound. Responses that are not HTML (a JSON API's 404) are left as they are.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and not getattr(response, "is_our_page", False)
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            return not_found(request)
         return response

@@ -131,6 +131,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Innermost, so every 404 it turns into our page still gets the headers and nonce above.
+    "webui.middleware.NotFoundPageMiddleware",
     # Last, so its process_exception sees what views raise before any other handler does.
     "webui.middleware.QueueOutageMiddleware",
 ]
@@ -326,6 +328,15 @@ RATELIMIT_IPV6_MASK = 64
 # this many seconds ago is shown again instead of a new one: the checked site is not probed twice
 # because a form was submitted twice. 0 always starts a new scan.
 SCAN_REUSE_SECONDS = envint("SCAN_REUSE_SECONDS", 60)
+# Scans one client (IPv4 address, IPv6 /64) may have pending or running at once, and scans one
+# target host may have at once (from all clients together); over either, the form answers 429.
+SCAN_MAX_ACTIVE_PER_CLIENT = envint("SCAN_MAX_ACTIVE_PER_CLIENT", 3, minimum=1)
+SCAN_MAX_ACTIVE_PER_HOST = envint("SCAN_MAX_ACTIVE_PER_HOST", 3, minimum=1)
+# Reverse proxies in front of the site (CIDRs). X-Forwarded-For is believed only from a request
+# that came from one of them, and only up to the first address that is not one of them; empty,
+# the client is always REMOTE_ADDR. See webui/clients.py.
+TRUSTED_PROXIES = envnetworks("TRUSTED_PROXIES")
+RATELIMIT_IP_META_KEY = "webui.clients.client_ip"
 
 if REDIS_URL:
     # Counters every web process shares: a limit per process would multiply by their number.
