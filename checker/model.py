@@ -35,6 +35,8 @@ class Status(enum.StrEnum):
     UNREACHABLE = "unreachable"  # DNS failure, refused, timeout, TLS failure on the first request
     REFUSED = "refused"  # our own guard refused the address (private, loopback, ...)
     INVALID = "invalid"  # the input is not a usable target
+    REDIRECTS = "redirects"  # the redirects loop or go on too long: there is no page to grade
+    ERROR = "error"  # the engine itself failed: a bug of ours, never the site's doing
 
 
 def header_values(headers: Headers, name: str) -> list[str]:
@@ -123,6 +125,7 @@ class Exchange:
     address: str | None = None  # the IP address actually connected to
     elapsed_ms: float = 0.0
     origin_label: str | None = None  # for CORS probes: which class of origin was sent
+    timed_out: bool = False  # the request ran out of its deadline (a response may still be kept)
 
     @property
     def ok(self) -> bool:
@@ -215,6 +218,11 @@ class Report:
             return None
         return self.exchange(self.chain[-1]).request.url
 
+    @property
+    def timed_out_probes(self) -> tuple[str, ...]:
+        """Probe ids that ran out of time before any answer came, so nothing was judged on them."""
+        return tuple(e.probe for e in self.exchanges if e.timed_out and e.response is None)
+
     def exchange(self, probe_id: str) -> Exchange:
         for exchange in self.exchanges:
             if exchange.probe == probe_id:
@@ -251,6 +259,7 @@ class Report:
                 address=e.get("address"),
                 elapsed_ms=e.get("elapsed_ms", 0.0),
                 origin_label=e.get("origin_label"),
+                timed_out=e.get("timed_out", False),
             )
 
         return cls(
@@ -290,6 +299,7 @@ class Options:
     allow_networks: tuple[str, ...] = ()  # CIDRs the SSRF guard lets through (tests, local dev)
     timeout: float = 10.0  # per network operation, seconds
     deadline: float = 45.0  # for the whole scan, seconds
+    probe_deadline: float = 10.0  # for each request, start to end; never past the scan's deadline
     max_redirects: int = 10
     max_body_bytes: int = 256 * 1024
     concurrency: int = 8  # simultaneous requests per scan
