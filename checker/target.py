@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -148,7 +149,10 @@ def resolve_location(base: str, location: str) -> str:
     try:
         url = httpx.URL(base).join(text)
         scheme, host, port = url.scheme, url.host, url.port
-        resolved = str(url.copy_with(fragment=None))
+        url = url.copy_with(fragment=None)
+        if not urlsplit(str(url)).path:  # "http://a" is "http://a/", one page under two names
+            url = url.copy_with(path="/")
+        resolved = str(url)
     # httpx raises InvalidURL, and IDNA's errors (a UnicodeError) for a host it cannot encode.
     except (httpx.InvalidURL, ValueError, TypeError) as exc:
         raise LocationError(f"it is not a valid URL ({exc})") from None
