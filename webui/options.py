@@ -10,5 +10,6 @@ def options_from_settings(frontend_origin: str | None = None) -> Options:
         allow_networks=tuple(settings.CHECKER_ALLOW_NETWORKS),
         ca_bundle=settings.CHECKER_CA_BUNDLE,
         deadline=float(settings.CHECKER_DEADLINE),
+        probe_deadline=float(settings.CHECKER_PROBE_DEADLINE),
         frontend_origin=frontend_origin or None,
     )

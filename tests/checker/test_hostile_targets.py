@@ -455,3 +455,36 @@ def test_as_many_redirects_as_we_follow_reach_the_page(target_server, checker_op
 
     assert report.status is Status.OK and report.grade is not None
     assert report.final_url == target_server.url + "/10"
+
+
+def test_the_text_output_shows_a_loop_and_its_chain(checker_options):
+    from checker.cli import render_text
+
+    with TargetServer() as a, TargetServer() as b:
+        a.responder = redirect_to(b.url + "/")
+        b.responder = redirect_to(a.url + "/")
+        text = render_text(scan(a.url + "/", checker_options))
+
+    assert "Status: redirects — " in text and "redirects to itself after 2 hops" in text
+    assert f"  {a.url}/  → 302\n  {b.url}/  → 302\n" in text
+    assert "Grade" not in text
+
+
+def test_the_text_output_lists_probes_that_were_not_judged():
+    from checker.cli import render_text
+
+    with DripServer(slow={"OPTIONS"}) as server:
+        report = scan(server.url + "/", replace(FAST, probe_deadline=1.0))
+
+    assert f"Not judged, no answer in time: {', '.join(report.timed_out_probes)}\n" in (
+        render_text(report)
+    )
+
+
+def test_a_bug_of_ours_ends_as_an_error_report_not_an_exception():
+    # A caller passing a number where a string belongs trips the parser: a bug, not the site's.
+    report = scan(12345, FAST)
+
+    assert report.status is Status.ERROR
+    assert report.message.startswith("The check stopped on an error in the checker itself")
+    assert "AttributeError at target.py:" in report.message
