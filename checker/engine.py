@@ -25,14 +25,14 @@ from checker.target import TargetError, parse_target
 # stops a step that ignored it (a bug), so a scan can never hang.
 DEADLINE_GRACE = 5.0
 
-# What a bug of ours on odd input raises. Caught last, so the caller gets a Report that says so;
-# anything else (a worker's time-limit signal, KeyboardInterrupt) is not ours to swallow.
+# What a bug of ours on odd input raises. Caught last, so the caller gets a Report that says so.
+# Anything else is not ours to swallow: a worker's time-limit signal, KeyboardInterrupt, and an
+# OSError from the machine (a CA file that is not there), which the caller should log and fix.
 BUGS: tuple[type[BaseException], ...] = (
     ArithmeticError,
     AssertionError,
     AttributeError,
     LookupError,
-    OSError,
     TypeError,
     ValueError,
     httpx.HTTPError,

@@ -75,3 +75,20 @@ def test_an_error_of_the_engine_itself_ends_the_scan_as_failed_with_its_message(
     assert scan.status == Scan.Status.FAILED
     assert scan.error == message
     assert "The scan failed" in client.get(f"/r/{scan.token}/").content.decode()
+
+
+@pytest.mark.postgres
+def test_a_body_with_nul_bytes_is_stored_in_postgresql(client, allow_loopback, target_server):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("DATABASE_URL does not name a PostgreSQL database")
+    body = b"<!doctype html><p>a\x00b</p>"
+    target_server.responder = lambda request: (200, [("Content-Type", "text/html")], body)
+    scan = queue(client, target_server.url + "/")
+
+    run_scan(scan.pk)  # PostgreSQL's JSON holds no NUL: the engine stores U+FFFD in its place
+
+    scan.refresh_from_db()
+    assert scan.status == Scan.Status.DONE, scan.error
+    assert scan.engine_report.exchange("main.0").response.body == "<!doctype html><p>a\ufffdb</p>"

@@ -85,10 +85,15 @@ def test_a_missing_scan_is_ignored():
 
 def test_the_reaper_ends_scans_stuck_pending_or_running(settings):
     limit = timedelta(seconds=settings.SCAN_STALE_AFTER + 1)
-    stuck_pending = make_scan(created=timezone.now() - limit)
-    stuck_running = make_scan(status=Scan.Status.RUNNING, started=timezone.now() - limit)
-    fresh_pending = make_scan()
-    fresh_running = make_scan(status=Scan.Status.RUNNING, started=timezone.now())
+    # One active scan per target (a database constraint): each stuck scan has its own page.
+    stuck_pending = make_scan("https://example.com/1", created=timezone.now() - limit)
+    stuck_running = make_scan(
+        "https://example.com/2", status=Scan.Status.RUNNING, started=timezone.now() - limit
+    )
+    fresh_pending = make_scan("https://example.com/3")
+    fresh_running = make_scan(
+        "https://example.com/4", status=Scan.Status.RUNNING, started=timezone.now()
+    )
     old_done = make_scan(status=Scan.Status.DONE, created=timezone.now() - limit, grade="A")
 
     assert reap_stale_scans() == 2
