@@ -29,18 +29,16 @@ def render_text(report: Report) -> str:
     lines = [f"Target: {target.url if target.scheme else target.raw}"]
     if report.status is not Status.OK:
         lines.append(f"Status: {report.status.value} — {report.message}")
+        lines.extend(_redirect_lines(report))
         return "\n".join(lines) + "\n"
     lines.append(f"Grade:  {report.grade}  (score {report.score}/100)")
     if report.grade_cap:
         lines.append(f"        capped at {report.grade_cap} by a critical finding")
-    if len(report.chain) > 1:
-        lines.append("Redirects:")
-        for probe in report.chain:
-            exchange = report.exchange(probe)
-            status = exchange.response.status if exchange.response else exchange.error
-            lines.append(f"  {exchange.request.url}  → {status}")
+    lines.extend(_redirect_lines(report))
     lines.append(f"Final URL: {report.final_url}")
     lines.append(f"Requests sent: {report.requests_sent}, in {report.duration_ms:.0f} ms")
+    if report.timed_out_probes:
+        lines.append(f"Not judged, no answer in time: {', '.join(report.timed_out_probes)}")
     lines.append("")
     lines.append("Findings:")
     modifiers = {line.finding: line.modifier for line in report.score_lines}
@@ -49,6 +47,17 @@ def render_text(report: Report) -> str:
         score = f" ({modifier:+d})" if modifier else ""
         lines.append(f"  [{_MARK[finding.severity]}] {finding.id}{score}: {finding.title}")
     return "\n".join(lines) + "\n"
+
+
+def _redirect_lines(report: Report) -> list[str]:
+    if len(report.chain) < 2:
+        return []
+    lines = ["Redirects:"]
+    for probe in report.chain:
+        exchange = report.exchange(probe)
+        status = exchange.response.status if exchange.response else exchange.error
+        lines.append(f"  {exchange.request.url}  → {status}")
+    return lines
 
 
 def options_from_environment(frontend_origin: str | None = None) -> Options:

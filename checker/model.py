@@ -37,6 +37,8 @@ class Status(enum.StrEnum):
     UNREACHABLE = "unreachable"  # DNS failure, refused, timeout, TLS failure on the first request
     REFUSED = "refused"  # our own guard refused the address (private, loopback, ...)
     INVALID = "invalid"  # the input is not a usable target
+    REDIRECTS = "redirects"  # the redirects loop or go on too long: there is no page to grade
+    ERROR = "error"  # the engine itself failed: a bug of ours, never the site's doing
 
 
 def headers_from_list(items: Any) -> Headers:
@@ -142,6 +144,7 @@ class Exchange:
     address: str | None = None  # the IP address actually connected to
     elapsed_ms: float = 0.0
     origin_label: str | None = None  # for CORS probes: which class of origin was sent
+    timed_out: bool = False  # the request ran out of its deadline (a response may still be kept)
 
     @property
     def ok(self) -> bool:
@@ -171,6 +174,7 @@ class Exchange:
             address=data.get("address"),
             elapsed_ms=data.get("elapsed_ms", 0.0),
             origin_label=data.get("origin_label"),
+            timed_out=data.get("timed_out", False),
         )
 
 
@@ -260,6 +264,11 @@ class Report:
             return None
         return self.exchange(self.chain[-1]).request.url
 
+    @property
+    def timed_out_probes(self) -> tuple[str, ...]:
+        """Probe ids that ran out of time before any answer came, so nothing was judged on them."""
+        return tuple(e.probe for e in self.exchanges if e.timed_out and e.response is None)
+
     def exchange(self, probe_id: str) -> Exchange:
         for exchange in self.exchanges:
             if exchange.probe == probe_id:
@@ -310,6 +319,7 @@ class Options:
     timeout: float = 10.0  # per network operation, seconds
     deadline: float = 45.0  # for the whole scan, seconds
     simulation_deadline: float = 15.0  # for one live "Will my request work?" simulation, seconds
+    probe_deadline: float = 10.0  # for each request, start to end; never past the scan's deadline
     max_redirects: int = 10
     max_body_bytes: int = 256 * 1024
     concurrency: int = 8  # simultaneous requests per scan

@@ -11,11 +11,12 @@ Cookie values never leave this module: headers are stored with them redacted.
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpcore
 import httpx
@@ -24,13 +25,29 @@ from checker import netguard
 from checker.cors_matrix import cors_probes
 from checker.headers.cookies import redact_headers
 from checker.model import Exchange, Headers, Observation, Options, ProbeSpec, Request, Response
-from checker.target import TargetError, parse_target
+from checker.target import LocationError, TargetError, parse_target, resolve_location
 
 ACCEPT_HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 # Only encodings we decompress ourselves with a bound on the output (see ``_read_capped``);
 # httpx would add br and zstd whenever their packages happen to be installed.
 ACCEPT_ENCODING = "gzip, deflate"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+# What one request can raise because of what a target sent (a status line, a header, a body, a
+# TLS record), besides httpx's own errors: httpcore errors that escaped httpx's mapping,
+# socket and TLS errors, codec errors. Each ends as that request's error sentence.
+TARGET_ERRORS: tuple[type[BaseException], ...] = (
+    httpx.HTTPError,
+    httpx.InvalidURL,
+    httpx.StreamError,
+    httpcore.ProtocolError,
+    httpcore.NetworkError,
+    ssl.SSLError,
+    OSError,
+    UnicodeError,
+    LookupError,
+    ValueError,
+)
 
 
 class PinnedBackend(httpcore.AsyncNetworkBackend):
@@ -86,7 +103,7 @@ def _pinned_transport(
 
 def describe_error(exc: BaseException, url: httpx.URL, timeout: float) -> str:
     """A sentence a person can act on, for any failure of one request."""
-    host = url.host
+    host = url.host or str(url)
     for cause in _causes(exc):
         if isinstance(cause, ssl.SSLCertVerificationError):
             reason = cause.verify_message or str(cause)
@@ -170,15 +187,20 @@ def _body_encoding(response: httpx.Response) -> str:
     return {"": "identity", "x-gzip": "gzip"}.get(value, value)
 
 
-async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytearray, bool, str | None]:
+async def _read_capped(
+    response: httpx.Response, cap: int, body: bytearray | None = None
+) -> tuple[bytearray, bool, str | None]:
     """The first ``cap`` bytes of the decoded body, whether there was more, and a sentence when
     the body could not be decoded. The raw bytes are read and decompressed here, a bounded step
-    at a time and never past the cap, so memory stays near the cap whatever the ratio."""
+    at a time and never past the cap, so memory stays near the cap whatever the ratio.
+
+    ``body`` is filled as bytes arrive, so a caller whose deadline interrupts the read keeps the
+    part it got."""
+    body = bytearray() if body is None else body
     encoding = _body_encoding(response)
     if encoding not in ("identity", "gzip", "deflate"):
-        return bytearray(), False, f"The body is encoded as “{encoding}”, which we did not ask for."
+        return body, False, f"The body is encoded as “{encoding}”, which we did not ask for."
     inflater = None if encoding == "identity" else _Inflater(encoding)
-    body = bytearray()
     try:
         async for chunk in response.aiter_raw():
             # One byte more than the cap tells "there is more".
@@ -201,12 +223,65 @@ async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytearray, b
     return body, False, None
 
 
+def _decode_body(body: bytes | bytearray, response: httpx.Response) -> str:
+    try:
+        text = body.decode(response.charset_encoding or "utf-8", errors="replace")
+    # A charset Python does not know, a codec that is not text (``rot13``), or one that refuses
+    # lenient decoding (``idna``): read it as UTF-8 instead.
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        text = body.decode("utf-8", errors="replace")
+    return storable_text(text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """Text a report can hold: PostgreSQL's JSON refuses NUL and lone surrogates, which a body
+    can contain (NUL bytes) or a codec can produce (``unicode_escape``).
+
+    NUL characters are dropped rather than replaced: HTML gives them no meaning, and a wider
+    replacement character would double the size of a body of zeros (a decompression bomb).
+    Each step copies only when there is something to change."""
+    text = text.replace("\x00", "")
+    if _SURROGATE.search(text):
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+@dataclass
+class _Received:
+    """What one request got before it ended, so a deadline or an error keeps the part that came."""
+
+    response: httpx.Response | None = None
+    buffer: bytearray = field(default_factory=bytearray)  # the decoded body, as it arrives
+    complete: bool = False  # set when the body read finished
+    truncated: bool = False
+    body_error: str | None = None
+
+    def to_response(self) -> Response:
+        assert self.response is not None
+        return Response(
+            status=self.response.status_code,
+            headers=redact_headers(_decode_headers(self.response.headers.raw)),
+            http_version=self.response.http_version,
+            body=_decode_body(self.buffer, self.response),
+            body_truncated=self.truncated or not self.complete,
+            body_error=self.body_error,
+        )
+
+
+def _seconds(value: float) -> str:
+    return f"{round(value, 1):g}"
+
+
 @dataclass
 class Session:
     """One scan's network state: the client, the pins and the concurrency bound."""
 
     options: Options
     verify: bool = True
+    deadline_at: float | None = None  # event-loop time by which the whole scan must end
 
     async def __aenter__(self) -> Session:
         self.backend = PinnedBackend()
@@ -215,6 +290,9 @@ class Session:
         self.requests_sent = 0
         self.refused: str | None = None  # why the guard stopped the chain at a later hop
         self.certificate_error: str | None = None  # the first certificate that did not verify
+        self.redirect_problem: str | None = None  # set when the redirects loop or go on too long
+        if self.deadline_at is None:
+            self.deadline_at = asyncio.get_running_loop().time() + self.options.deadline
         context = _ssl_context(self.options, self.verify and self.options.verify_tls)
         self.client = httpx.AsyncClient(
             transport=_pinned_transport(self.backend, context, self.options.concurrency),
@@ -227,6 +305,11 @@ class Session:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.client.aclose()
+
+    def budget(self) -> float:
+        """Seconds the next request may take: its own deadline, never past the scan's."""
+        left = self.deadline_at - asyncio.get_running_loop().time()
+        return max(0.0, min(self.options.probe_deadline, left))
 
     async def pin(self, url: httpx.URL) -> netguard.Resolved:
         """Check the URL's port, resolve and check its host (once per scan); raises the guard's
@@ -249,66 +332,96 @@ class Session:
         read_body: bool = False,
         origin_label: str | None = None,
     ) -> Exchange:
-        request = self.client.build_request(method, url, headers=list(headers))
+        """Send one request; whatever the target answers, this returns an Exchange.
+
+        Only the guard's refusals are raised (``follow`` records them). The request's deadline
+        covers connecting, the headers and the capped body read, so a server that drips bytes
+        costs this request its deadline and no more.
+        """
+        try:
+            request = self.client.build_request(method, url, headers=list(headers))
+        except TARGET_ERRORS as exc:
+            return Exchange(
+                probe,
+                Request(method, url, headers),
+                error=f"{url} is not a URL a request can be sent to ({exc}).",
+                origin_label=origin_label,
+            )
         resolved = await self.pin(request.url)
         # The client sends back the cookies a hop set: stored redacted, like the Set-Cookie.
         sent = Request(
             method, str(request.url), redact_headers(_decode_headers(request.headers.raw))
         )
-        started = time.perf_counter()
+        received = _Received()
+        error: str | None = None
         async with self.semaphore:
+            started = time.perf_counter()
+            budget = self.budget()
+            if budget <= 0:
+                error = f"Not sent: the scan's {_seconds(self.options.deadline)} s had run out."
+                return Exchange(probe, sent, error=error, origin_label=origin_label, timed_out=True)
             self.requests_sent += 1
+            deadline = asyncio.timeout(budget)
             try:
-                response = await self.client.send(request, stream=True)
-                try:
-                    body, truncated, body_error = bytearray(), False, None
-                    content_type = response.headers.get("content-type", "").lower()
-                    if read_body and content_type.startswith(_HTML_TYPES):
-                        body, truncated, body_error = await _read_capped(
-                            response, self.options.max_body_bytes
-                        )
-                finally:
-                    await response.aclose()
-            except httpx.HTTPError as exc:
-                error = describe_error(exc, request.url, self.options.timeout)
-                if self.certificate_error is None and _certificate_failure(exc):
-                    self.certificate_error = error
-                return Exchange(
-                    probe,
-                    sent,
-                    error=error,
-                    address=str(resolved.addresses[0]),
-                    elapsed_ms=_ms_since(started),
-                    origin_label=origin_label,
-                )
-        encoding = response.charset_encoding or "utf-8"
-        try:
-            text = body.decode(encoding, errors="replace")
-        except LookupError:  # an encoding name Python does not know
-            text = body.decode("utf-8", errors="replace")
+                async with deadline:
+                    await self._transfer(request, read_body, received)
+            except TARGET_ERRORS as exc:  # TimeoutError, from the deadline, is an OSError
+                if deadline.expired():
+                    error = self._timeout_sentence(request.url, budget, received)
+                else:
+                    error = describe_error(exc, request.url, self.options.timeout)
+                    if self.certificate_error is None and _certificate_failure(exc):
+                        self.certificate_error = error
+        # When the headers came but the body did not finish, the headers are still judged.
         return Exchange(
             probe,
             sent,
-            Response(
-                status=response.status_code,
-                headers=redact_headers(_decode_headers(response.headers.raw)),
-                http_version=response.http_version,
-                body=text,
-                body_truncated=truncated,
-                body_error=body_error,
-            ),
+            None if received.response is None else received.to_response(),
+            error=error,
             address=str(resolved.addresses[0]),
             elapsed_ms=_ms_since(started),
             origin_label=origin_label,
+            timed_out=deadline.expired(),
+        )
+
+    async def _transfer(self, request: httpx.Request, read_body: bool, into: _Received) -> None:
+        # Sent below httpx's redirect handling: ``client.send`` builds the next request from the
+        # Location header even when it is not following it, and raises on one it cannot parse.
+        # ``follow`` reads the Location itself, where an unusable one is a finding. Private API,
+        # pinned by the httpx<0.29 requirement like the transport's pool.
+        response = await self.client._send_single_request(request)
+        into.response = response
+        try:
+            content_type = response.headers.get("content-type", "").lower()
+            if read_body and content_type.startswith(_HTML_TYPES):
+                cap = self.options.max_body_bytes
+                _, into.truncated, into.body_error = await _read_capped(response, cap, into.buffer)
+            into.complete = True
+        finally:
+            await response.aclose()
+
+    def _timeout_sentence(self, url: httpx.URL, budget: float, received: _Received) -> str:
+        host = url.host or str(url)
+        within = f"within {_seconds(budget)} s"
+        if budget < self.options.probe_deadline:
+            within += f", the time left of the scan's {_seconds(self.options.deadline)} s"
+        if received.response is None:
+            return f"{host} did not finish answering {within}."
+        kept = len(received.buffer)
+        return (
+            f"{host} sent its headers but did not finish the body {within}; "
+            f"the first {kept} bytes were kept."
         )
 
     async def follow(self, url: str, max_redirects: int) -> tuple[Exchange, ...]:
         """GET the URL and each redirect after it; the chain ends at a final answer or an error.
 
-        A hop to an address the guard refuses ends the chain with that refusal recorded.
+        A hop to an address the guard refuses ends the chain with that refusal recorded. A loop,
+        or more than ``max_redirects`` redirects, ends it with ``redirect_problem`` set.
         """
         chain: list[Exchange] = []
         headers = (("Accept", ACCEPT_HTML),)
+        self.redirect_problem = None
         for hop in range(max_redirects + 1):
             try:
                 exchange = await self.fetch(f"main.{hop}", "GET", url, headers, read_body=True)
@@ -319,17 +432,25 @@ class Session:
                     self.refused = exc.message
                 chain.append(Exchange(f"main.{hop}", Request("GET", url), error=exc.message))
                 break
+            except TARGET_ERRORS as exc:  # the next hop's host could not even be looked up
+                error = f"The request to {url} could not be made ({type(exc).__name__}: {exc})."
+                chain.append(Exchange(f"main.{hop}", Request("GET", url), error=error))
+                break
             chain.append(exchange)
             if exchange.response is None or not exchange.response.is_redirect:
                 break
             location = exchange.response.header("location") or ""
             try:
-                next_url = httpx.URL(url).join(location)
-                if next_url.scheme not in ("http", "https") or not next_url.host:
-                    raise ValueError(next_url.scheme)
-            except (httpx.InvalidURL, ValueError):
-                break  # the analyzers judge a broken Location; there is nowhere to go
-            url = str(next_url.copy_with(fragment=None))
+                url = resolve_location(exchange.request.url, location)
+            except LocationError:
+                break  # the redirect analyzer judges an unusable Location; there is nowhere to go
+            visited = [e.request.url for e in chain]
+            if url in visited:
+                self.redirect_problem = _loop_sentence(visited, url)
+                break
+        else:
+            visited = [e.request.url for e in chain]
+            self.redirect_problem = _too_many_sentence(visited, max_redirects)
         return tuple(chain)
 
     async def send(self, url: str, specs: Sequence[ProbeSpec]) -> tuple[Exchange, ...]:
@@ -348,6 +469,27 @@ class Session:
                 )
             )
         )
+
+
+def _chain_text(urls: list[str]) -> str:
+    shown = urls if len(urls) <= 5 else [*urls[:2], "…", *urls[-2:]]
+    return " → ".join(shown)
+
+
+def _loop_sentence(visited: list[str], again: str) -> str:
+    hops = len(visited) - visited.index(again)
+    return (
+        f"{again} redirects to itself after {hops} hop{'s' if hops != 1 else ''}: "
+        f"{_chain_text([*visited, again])}. A browser gives up on a redirect loop, "
+        "so there is no page to grade."
+    )
+
+
+def _too_many_sentence(visited: list[str], max_redirects: int) -> str:
+    return (
+        f"The page was not reached after {len(visited)} redirects, more than the "
+        f"{max_redirects} we follow: {_chain_text(visited)}. There is no page to grade."
+    )
 
 
 def _probe_url(url: str, spec: ProbeSpec) -> str:
@@ -384,11 +526,17 @@ class Retrieved:
     requests_sent: int
     refused: str | None  # set when a redirect led to an address the guard refused
     certificate_error: str | None  # set when a certificate did not verify
+    redirect_problem: str | None = None  # set when the redirects loop or go on too long
 
 
-async def retrieve(target, options: Options, *, verify: bool = True) -> Retrieved:
-    """Follow the main chain, then send the CORS probes to the final URL."""
-    async with Session(options, verify=verify) as session:
+async def retrieve(
+    target, options: Options, *, verify: bool = True, deadline_at: float | None = None
+) -> Retrieved:
+    """Follow the main chain, then send the CORS probes to the final URL.
+
+    ``deadline_at`` (event-loop time) is when the whole scan must end; no request runs past it.
+    """
+    async with Session(options, verify=verify, deadline_at=deadline_at) as session:
         candidates = start_urls(target, options.allowed_ports)
         for index, start in enumerate(candidates):
             chain = await session.follow(start, options.max_redirects)
@@ -409,7 +557,11 @@ async def retrieve(target, options: Options, *, verify: bool = True) -> Retrieve
             target=target, chain=chain, probes=probes, frontend_origin=options.frontend_origin
         )
         return Retrieved(
-            observation, session.requests_sent, session.refused, session.certificate_error
+            observation,
+            session.requests_sent,
+            session.refused,
+            session.certificate_error,
+            session.redirect_problem,
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -143,3 +144,40 @@ def parse_origin(raw: str) -> str:
     if target.path not in ("", "/") or text.rstrip("/").count("/") > 2:
         raise TargetError("An origin has no path: use only scheme, host and port.")
     return target.origin
+
+
+class LocationError(ValueError):
+    """A redirect's Location leads nowhere a browser would go; ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def resolve_location(base: str, location: str) -> str:
+    """The absolute http(s) URL, without fragment, that a redirect from ``base`` leads to.
+
+    Relative references resolve as RFC 3986 and browsers resolve them, so ``http:foo`` from an
+    ``http://`` page is the relative path ``foo``. The retriever follows this URL and the
+    redirect analyzer judges it, so the two never disagree. Raises ``LocationError``.
+    """
+    text = location.strip(" \t")
+    if not text:
+        raise LocationError("it is empty")
+    try:
+        url = httpx.URL(base).join(text)
+        scheme, host, port = url.scheme, url.host, url.port
+        url = url.copy_with(fragment=None)
+        if not urlsplit(str(url)).path:  # "http://a" is "http://a/", one page under two names
+            url = url.copy_with(path="/")
+        resolved = str(url)
+    # httpx raises InvalidURL, and IDNA's errors (a UnicodeError) for a host it cannot encode.
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        raise LocationError(f"it is not a valid URL ({exc})") from None
+    if scheme not in ("http", "https"):
+        raise LocationError(f"a browser follows redirects only to http and https, not “{scheme}:”")
+    if not host:
+        raise LocationError("it names no host")
+    if port is not None and not 0 < port < 65536:
+        raise LocationError(f"its port {port} is not a number from 1 to 65535")
+    return resolved

@@ -259,6 +259,9 @@ class Scan(models.Model):
             self.status = self.Status.DONE
             self.grade = report.grade or ""
             self.score = report.score
+        elif report.status == EngineStatus.ERROR:  # the engine's own fault, not the site's
+            self.status = self.Status.FAILED
+            self.error = report.message
         else:
             self.status = self.Status.UNREACHABLE
             self.error = report.message

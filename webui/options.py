@@ -12,5 +12,6 @@ def options_from_settings(frontend_origin: str | None = None) -> Options:
         ca_bundle=settings.CHECKER_CA_BUNDLE,
         deadline=float(settings.CHECKER_DEADLINE),
         simulation_deadline=float(settings.SIMULATE_DEADLINE),
+        probe_deadline=float(settings.CHECKER_PROBE_DEADLINE),
         frontend_origin=frontend_origin or None,
     )

@@ -445,6 +445,20 @@ def score_breakdown(report: Report) -> ScoreBreakdown:
     )
 
 
+def timed_out_notice(report: Report) -> str | None:
+    """Which probes ran out of time, so a reader knows what the findings could not look at."""
+    probes = report.timed_out_probes
+    if not probes:
+        return None
+    waited = max(report.exchange(probe).elapsed_ms for probe in probes) / 1000
+    within = f" within {round(waited, 1):g} s" if waited >= 0.05 else " in time"
+    were = "was" if len(probes) == 1 else "were"
+    return (
+        f"{_count(len(probes), 'probe')} did not answer{within} and {were} not judged: "
+        f"{', '.join(probes)}."
+    )
+
+
 # --- The whole report ---------------------------------------------------------------------------
 
 
@@ -460,6 +474,7 @@ class ReportView:
     final: Exchange
     cors_matrix: tuple[CorsRow, ...]  # every CORS probe, for the full table
     exchanges: tuple[Exchange, ...]
+    timed_out: str | None = None  # which probes got no answer in time, when any
 
     @property
     def problem_count(self) -> int:
@@ -483,6 +498,7 @@ def report_view(report: Report, base_url: str = DEFAULT_BASE_URL) -> ReportView:
         final=chain[-1],
         cors_matrix=tuple(cors_row(e) for e in report.exchanges if kind_of(e.probe) is not None),
         exchanges=report.exchanges,
+        timed_out=timed_out_notice(report),
     )
 
 

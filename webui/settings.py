@@ -270,6 +270,8 @@ CHECKER_ALLOWED_PORTS = envports("CHECKER_ALLOWED_PORTS")
 CHECKER_CA_BUNDLE = os.getenv("CHECKER_CA_BUNDLE") or None
 # The engine's own deadline for one scan, seconds; keep it below SCAN_SOFT_TIME_LIMIT.
 CHECKER_DEADLINE = envint("CHECKER_DEADLINE", 45, minimum=1)
+# Each request's own deadline, seconds, within the scan's: a probe that drips costs only itself.
+CHECKER_PROBE_DEADLINE = envint("CHECKER_PROBE_DEADLINE", 10, minimum=1)
 
 # --- Scans and the queue ----------------------------------------------------------------------
 

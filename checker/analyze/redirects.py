@@ -13,6 +13,7 @@ import httpx
 
 from checker.analyze.evidence import quote, short
 from checker.model import Exchange, Finding, Observation, Severity
+from checker.target import LocationError, resolve_location
 
 GLOSSARY = "https-redirect"
 
@@ -20,12 +21,17 @@ GLOSSARY = "https-redirect"
 def _resolve(base: str, location: str) -> str | None:
     """The absolute http(s) URL a Location points to, or None when a browser could not follow."""
     try:
-        url = httpx.URL(base).join(location.strip())
-    except (httpx.InvalidURL, ValueError, UnicodeError, TypeError):
+        return resolve_location(base, location)
+    except LocationError:
         return None
-    if url.scheme not in ("http", "https") or not url.host:
-        return None
-    return str(url)
+
+
+def _location_problem(base: str, location: str) -> str:
+    try:
+        resolve_location(base, location)
+    except LocationError as exc:
+        return exc.reason
+    return ""
 
 
 def _host(url: str) -> str:
@@ -152,10 +158,14 @@ def _judge_end(
         yield Finding(
             "redirect.invalid-location",
             Severity.MEDIUM,
-            f"A redirect's Location cannot be followed: “{quote(location, 60)}”",
+            f"The redirect's Location “{short(location)}” is not a usable URL",
             GLOSSARY,
             (last.probe,),
-            (("location", quote(location)), ("status", str(last.response.status))),
+            (
+                ("location", quote(location)),
+                ("why", quote(_location_problem(last.request.url, location))),
+                ("status", str(last.response.status)),
+            ),
         )
     else:
         yield Finding(

@@ -52,14 +52,6 @@ def test_it_follows_redirects_and_records_the_chain(checker_options):
     assert report.final_url == final.url + "/landing"
 
 
-def test_it_stops_a_redirect_loop_after_ten_hops(target_server, checker_options):
-    target_server.responder = redirect_to("/again")
-    report = scan(target_server.url, checker_options)
-
-    assert len(report.chain) == checker_options.max_redirects + 1
-    assert report.status is Status.OK  # the last hop's answer is what gets judged
-
-
 def test_a_schemeless_name_starts_over_http(target_server, checker_options):
     report = scan(f"127.0.0.1:{target_server.port}", replace(checker_options))
     # the port is not 80, so https is tried first and fails the TLS handshake, then http works
@@ -175,7 +167,7 @@ def test_a_server_that_drips_bytes_is_cut_off_by_the_scan_deadline(checker_optio
         elapsed = time.monotonic() - started
 
     assert report.status is Status.UNREACHABLE
-    assert "did not finish answering within 2 seconds" in report.message
+    assert "did not finish answering within 2 s" in report.message
     assert elapsed < 10  # a guard against hanging, not a speed test
 
 
