@@ -173,6 +173,26 @@ def celery_worker(
     app.conf.task_default_queue = previous_queue
 
 
+@pytest.fixture
+def worker_services() -> None:
+    """Skip unless this run has what a real worker needs: Redis and a PostgreSQL database."""
+    from django.db import connection
+
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("REDIS_URL is not set: this test needs a Redis server")
+    if connection.vendor != "postgresql":
+        pytest.skip("DATABASE_URL does not name a PostgreSQL database")
+
+
+def submit(client, target: str):
+    """Post the home form and return the scan it redirected to."""
+    from webui.models import Scan
+
+    response = client.post("/", {"target": target})
+    assert response.status_code == 303, response.content.decode()
+    return Scan.objects.get(token=response["Location"].split("/")[2])
+
+
 def wait_until_ended(scan, seconds: float = 60):
     """Poll the row until the scan has ended (the worker writes it from another process)."""
     deadline = time.monotonic() + seconds

@@ -4,13 +4,11 @@
 nothing listens on, so every connection is refused by the kernel.
 """
 
-import os
 import socket
 from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -62,14 +60,6 @@ def redis_down(settings, closed_port):
     }
     with broker_down(closed_port):
         yield
-
-
-@pytest.fixture
-def services():
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("REDIS_URL is not set: this test needs a Redis server")
-    if connection.vendor != "postgresql":
-        pytest.skip("DATABASE_URL does not name a PostgreSQL database")
 
 
 def orphan(url: str, age: float = 40) -> Scan:
@@ -141,7 +131,7 @@ def test_a_dispatch_that_cannot_publish_leaves_the_scan_for_the_next_run(closed_
 @pytest.mark.redis
 @pytest.mark.postgres
 def test_after_an_outage_a_new_submission_starts_a_new_scan_that_a_worker_runs(
-    client, services, allow_loopback, celery_worker, target_server, closed_port
+    client, worker_services, allow_loopback, celery_worker, target_server, closed_port
 ):
     target_server.responder = lambda request: (200, GOOD_HEADERS, b"ok")
     celery_worker()
@@ -164,7 +154,7 @@ def test_after_an_outage_a_new_submission_starts_a_new_scan_that_a_worker_runs(
 @pytest.mark.redis
 @pytest.mark.postgres
 def test_the_dispatcher_hands_a_never_published_scan_to_a_worker(
-    services, allow_loopback, celery_worker, target_server
+    worker_services, allow_loopback, celery_worker, target_server
 ):
     target_server.responder = lambda request: (200, GOOD_HEADERS, b"ok")
     stranded = orphan(target_server.url)
@@ -182,7 +172,7 @@ def test_the_dispatcher_hands_a_never_published_scan_to_a_worker(
 @pytest.mark.redis
 @pytest.mark.postgres
 def test_joining_a_never_published_scan_hands_it_to_a_worker_first(
-    client, services, allow_loopback, celery_worker, target_server
+    client, worker_services, allow_loopback, celery_worker, target_server
 ):
     target_server.responder = lambda request: (200, GOOD_HEADERS, b"ok")
     stranded = orphan(target_server.url)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
 import pytest
-from django.db import connection
 
 from tests.targets import RawServer
 from webui.models import Scan, Simulation
@@ -17,17 +15,10 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("worker_services"),
 ]
 
 APP = "https://app.example"
-
-
-@pytest.fixture(autouse=True)
-def services():
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("REDIS_URL is not set: this test needs a Redis server")
-    if connection.vendor != "postgresql":
-        pytest.skip("DATABASE_URL does not name a PostgreSQL database")
 
 
 def finished_scan(client, url: str) -> Scan:

@@ -1,6 +1,5 @@
 """From the form to the finished scan, through a real worker on real Redis and PostgreSQL."""
 
-import os
 import threading
 
 import pytest
@@ -9,7 +8,7 @@ from django.test import Client
 
 import checker
 from tests.targets import RawServer
-from tests.webui.conftest import GOOD_HEADERS, wait_until_ended
+from tests.webui.conftest import GOOD_HEADERS, submit, wait_until_ended
 from webui import limits
 from webui.models import Scan
 
@@ -17,21 +16,8 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("worker_services"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def services():
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("REDIS_URL is not set: this test needs a Redis server")
-    if connection.vendor != "postgresql":
-        pytest.skip("DATABASE_URL does not name a PostgreSQL database")
-
-
-def submit(client, target: str) -> Scan:
-    response = client.post("/", {"target": target})
-    assert response.status_code == 303, response.content.decode()
-    return Scan.objects.get(token=response["Location"].split("/")[2])
 
 
 def chain_urls(report) -> list[str]:

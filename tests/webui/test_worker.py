@@ -1,12 +1,10 @@
 """End to end through a real Celery worker process, real Redis and real PostgreSQL."""
 
-import os
 import time
 
 import pytest
-from django.db import connection
 
-from tests.webui.conftest import GOOD_HEADERS, wait_until_ended
+from tests.webui.conftest import GOOD_HEADERS, submit, wait_until_ended
 from webui.models import Scan
 from webui.tasks import run_scan
 
@@ -14,21 +12,8 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("worker_services"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def services():
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("REDIS_URL is not set: this test needs a Redis server")
-    if connection.vendor != "postgresql":
-        pytest.skip("DATABASE_URL does not name a PostgreSQL database")
-
-
-def submit(client, target: str) -> Scan:
-    response = client.post("/", {"target": target})
-    assert response.status_code == 303, response.content.decode()
-    return Scan.objects.get(token=response["Location"].split("/")[2])
 
 
 def test_a_worker_runs_the_queued_scan_and_the_report_shows_the_grade(

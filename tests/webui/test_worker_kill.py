@@ -6,7 +6,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from tests.webui.conftest import GOOD_HEADERS, wait_until_ended
 from webui.models import Scan
@@ -15,18 +14,11 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("worker_services"),
 ]
 
 # Generous: the promise is "done or failed with a reason within two minutes".
 DEADLINE = 120
-
-
-@pytest.fixture(autouse=True)
-def services():
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("REDIS_URL is not set: this test needs a Redis server")
-    if connection.vendor != "postgresql":
-        pytest.skip("DATABASE_URL does not name a PostgreSQL database")
 
 
 class FirstRequestHangs:
