@@ -69,6 +69,14 @@ def test_a_site_known_only_from_private_scans_has_no_page(client):
     assert client.get("/s/example.com/").status_code == 404
 
 
+def test_a_private_report_does_not_link_to_the_site_history(client):
+    private = graded("example.com/", private=True)
+    public = graded("example.com/other", private=False)
+
+    assert "/s/example.com/" not in client.get(private.get_absolute_url()).content.decode()
+    assert "/s/example.com/" in client.get(public.get_absolute_url()).content.decode()
+
+
 def test_a_private_submission_never_joins_or_reuses_a_public_scan(client):
     under_way = graded("example.com/", private=False, status=Scan.Status.PENDING, finished=None)
     just_graded = graded("example.com/done", private=False)
