@@ -12,9 +12,8 @@ from collections.abc import Iterable, Iterator
 import httpx
 
 from checker.analyze.evidence import quote, short
-from checker.model import Exchange, Finding, Observation, Severity
-
-GLOSSARY = "https-redirect"
+from checker.findings import finding
+from checker.model import Exchange, Finding, Observation
 
 
 def _resolve(base: str, location: str) -> str | None:
@@ -64,11 +63,9 @@ def _judge_first_hop(
         return
     final_url = chain[-1].request.url
     if not first.response.is_redirect:
-        yield Finding(
+        yield finding(
             "redirect.missing",
-            Severity.HIGH,
             "Plain HTTP answers with the page itself instead of redirecting to HTTPS",
-            GLOSSARY,
             (first.probe,),
             (("url", quote(start)), ("status", str(first.response.status))),
         )
@@ -77,39 +74,31 @@ def _judge_first_hop(
     facts = (("from", quote(start)), ("to", quote(destination or "")))
     if destination is not None and destination.startswith("https://"):
         if _host(destination) == _host(start):
-            yield Finding(
+            yield finding(
                 "redirect.https",
-                Severity.PASS,
                 "Plain HTTP redirects straight to HTTPS on the same host",
-                GLOSSARY,
                 (first.probe,),
                 facts,
             )
         else:
-            yield Finding(
+            yield finding(
                 "redirect.https-other-host",
-                Severity.LOW,
                 f"Plain HTTP redirects to HTTPS on another host ({short(_host(destination))}), so "
                 f"{short(_host(start))} never gets to set HSTS for itself",
-                GLOSSARY,
                 (first.probe,),
                 facts,
             )
     elif final_url.startswith("https://"):
-        yield Finding(
+        yield finding(
             "redirect.https-not-first",
-            Severity.LOW,
             "Plain HTTP reaches HTTPS only after another plain-HTTP hop",
-            GLOSSARY,
             tuple(e.probe for e in chain),
             facts + (("final", quote(final_url)),),
         )
     else:
-        yield Finding(
+        yield finding(
             "redirect.not-to-https",
-            Severity.HIGH,
             "Plain HTTP redirects, but never to HTTPS",
-            GLOSSARY,
             tuple(e.probe for e in chain),
             facts + (("final", quote(final_url)),),
         )
@@ -125,11 +114,9 @@ def _judge_downgrades(hops: list[tuple[Exchange, str | None]]) -> Iterator[Findi
     ]
     if downgrades:
         exchange, destination = downgrades[0]
-        yield Finding(
+        yield finding(
             "redirect.downgrade",
-            Severity.HIGH,
             "A redirect sends visitors from HTTPS back to plain HTTP",
-            GLOSSARY,
             tuple(e.probe for e, _ in downgrades),
             tuple(
                 fact
@@ -149,20 +136,16 @@ def _judge_end(
     location = last.response.header("location") or ""
     destination = hops[-1][1] if hops else None
     if destination is None:
-        yield Finding(
+        yield finding(
             "redirect.invalid-location",
-            Severity.MEDIUM,
             f"A redirect's Location cannot be followed: “{quote(location, 60)}”",
-            GLOSSARY,
             (last.probe,),
             (("location", quote(location)), ("status", str(last.response.status))),
         )
     else:
-        yield Finding(
+        yield finding(
             "redirect.too-many",
-            Severity.MEDIUM,
             f"The page was not reached after {len(chain)} redirects",
-            GLOSSARY,
             (last.probe,),
             (("redirects", str(len(chain))), ("next", quote(destination))),
         )
