@@ -7,6 +7,8 @@ import json
 import os
 import sys
 
+from checker.classify import PROFILE_NAMES, error_warning
+from checker.findings import PROFILES
 from checker.model import Options, Report, Severity, Status
 
 _MARK = {
@@ -32,6 +34,11 @@ def render_text(report: Report) -> str:
     lines.append(f"Grade:  {report.grade}  (score {report.score}/100)")
     if report.grade_cap:
         lines.append(f"        capped at {report.grade_cap} by a critical finding")
+    if report.profile_reason:
+        lines.append(f"Graded as: {report.profile} — {report.profile_reason}")
+    warning = error_warning(report)
+    if warning:
+        lines.append(f"Warning: {warning}")
     if len(report.chain) > 1:
         lines.append("Redirects:")
         for probe in report.chain:
@@ -47,16 +54,23 @@ def render_text(report: Report) -> str:
         modifier = modifiers.get(finding.id)
         score = f" ({modifier:+d})" if modifier else ""
         lines.append(f"  [{_MARK[finding.severity]}] {finding.id}{score}: {finding.title}")
+    if report.not_applicable:
+        lines.append("")
+        lines.append(f"Not applicable to {PROFILE_NAMES.get(report.profile, report.profile)}:")
+        lines.extend(f"  [--] {finding.id}: {finding.title}" for finding in report.not_applicable)
     return "\n".join(lines) + "\n"
 
 
-def options_from_environment(frontend_origin: str | None = None) -> Options:
+def options_from_environment(
+    frontend_origin: str | None = None, profile: str | None = None
+) -> Options:
     """The command line reads the same variables as the web site's settings."""
     networks = os.environ.get("CHECKER_ALLOW_NETWORKS", "")
     return Options(
         allow_networks=tuple(n.strip() for n in networks.split(",") if n.strip()),
         ca_bundle=os.environ.get("CHECKER_CA_BUNDLE") or None,
         frontend_origin=frontend_origin,
+        profile=profile,
     )
 
 
@@ -71,7 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--frontend-origin", help="your frontend's origin, e.g. https://app.example"
     )
+    parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        help="grade as a page or as an API answer (default: by the kind of answer)",
+    )
     args = parser.parse_args(argv)
-    report = scan(args.target, options_from_environment(args.frontend_origin))
+    report = scan(args.target, options_from_environment(args.frontend_origin, args.profile))
     sys.stdout.write(render_json(report) + "\n" if args.json else render_text(report))
     return 0 if report.status is Status.OK else 1

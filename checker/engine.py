@@ -1,4 +1,4 @@
-"""One scan from start to end: parse, guard, retrieve, analyze, grade — and never raise.
+"""One scan from start to end: parse, guard, retrieve, analyze, classify, grade — never raise.
 
 Anything a target or a user can cause ends as a ``Report`` with a status and a human message.
 """
@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 
 from checker import netguard, scoring
 from checker.analyze import run_analyzers
+from checker.classify import choose_profile, classify
+from checker.findings import weigh
 from checker.model import Options, Report, Status, Target
 from checker.retrieve import retrieve
 from checker.target import TargetError, parse_target
@@ -65,8 +67,10 @@ async def scan_async(raw: str, options: Options) -> Report:
         status = Status.REFUSED if retrieved.refused else Status.UNREACHABLE
         return ended(status, final.error or "", exchanges=exchanges, chain=chain)
 
-    findings = tuple(run_analyzers(observation))
-    result = scoring.grade(findings)
+    kind = classify(final.response)
+    profile, reason = choose_profile(kind, options.profile)
+    findings, not_applicable = weigh(run_analyzers(observation), profile)
+    result = scoring.grade(findings, profile)
     return ended(
         Status.OK,
         exchanges=exchanges,
@@ -78,6 +82,10 @@ async def scan_async(raw: str, options: Options) -> Report:
         grade_cap=result.cap,
         requests_sent=sent,
         tls_error=observation.tls_error,
+        profile=profile,
+        profile_reason=reason,
+        response_kind=kind.kind,
+        not_applicable=not_applicable,
     )
 
 

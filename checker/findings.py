@@ -16,7 +16,7 @@ judged differently (framing protection is a cheap recommendation for an API, not
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from checker.model import Finding, Severity
 
@@ -1148,3 +1148,26 @@ def finding(
         exchanges=tuple(exchanges),
         facts=tuple(facts),
     )
+
+
+def weigh(
+    findings: list[Finding] | tuple[Finding, ...], profile: str
+) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
+    """The findings as the profile judges them, and apart those whose row does not apply to it.
+
+    A row with its own weight for the profile gives the finding that severity; an id with no row
+    (from a newer or older engine) is kept as it is.
+    """
+    kept: list[Finding] = []
+    apart: list[Finding] = []
+    for item in findings:
+        row = CATALOGUE.get(item.id)
+        if row is None:
+            kept.append(item)
+        elif not row.applies(profile):
+            apart.append(item)
+        elif profile == API and row.api is not None:
+            kept.append(replace(item, severity=row.api.severity))
+        else:
+            kept.append(item)
+    return tuple(kept), tuple(apart)

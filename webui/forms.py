@@ -38,6 +38,14 @@ class ScanForm(forms.Form):
         ),
     )
 
+    profile = forms.ChoiceField(
+        label="Grade it as",
+        required=False,
+        choices=[("", "Automatic: by the kind of answer"), ("page", "A page"), ("api", "An API")],
+        help_text="An API answer (JSON, XML, text) is not judged on the checks that protect a "
+        "page's scripts.",
+    )
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)

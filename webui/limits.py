@@ -32,8 +32,8 @@ TOO_MANY_MESSAGE = (
 )
 
 
-def recent_scan(target_url: str, frontend_origin: str) -> Scan | None:
-    """A scan of this URL and origin under way, or graded, within SCAN_REUSE_SECONDS."""
+def recent_scan(target_url: str, frontend_origin: str, profile: str = "") -> Scan | None:
+    """A scan of this URL, origin and profile under way, or graded, within SCAN_REUSE_SECONDS."""
     if settings.SCAN_REUSE_SECONDS <= 0:
         return None
     since = timezone.now() - timedelta(seconds=settings.SCAN_REUSE_SECONDS)
@@ -41,7 +41,7 @@ def recent_scan(target_url: str, frontend_origin: str) -> Scan | None:
         status__in=Scan.ACTIVE, created__gte=since
     )
     return (
-        Scan.objects.filter(target_url=target_url, frontend_origin=frontend_origin)
+        Scan.objects.filter(target_url=target_url, frontend_origin=frontend_origin, profile=profile)
         .filter(fresh)
         .order_by("-created")
         .first()

@@ -5,10 +5,13 @@ from django.conf import settings
 from checker import Options
 
 
-def options_from_settings(frontend_origin: str | None = None) -> Options:
+def options_from_settings(
+    frontend_origin: str | None = None, profile: str | None = None
+) -> Options:
     return Options(
         allow_networks=tuple(settings.CHECKER_ALLOW_NETWORKS),
         ca_bundle=settings.CHECKER_CA_BUNDLE,
         deadline=float(settings.CHECKER_DEADLINE),
         frontend_origin=frontend_origin or None,
+        profile=profile or None,
     )

@@ -16,6 +16,7 @@ from checker import findings as catalogue
 from checker import scoring
 from checker.analyze.cors_answers import Answer, kind_of
 from checker.analyze.evidence import plural
+from checker.classify import PROFILE_NAMES, error_warning
 from checker.cors_matrix import FRONTEND, SELF
 from checker.glossary import (
     DEFAULT_BASE_URL,
@@ -298,8 +299,13 @@ def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def summary_sentence(grade: str | None, findings: tuple[Finding, ...] | list[Finding]) -> str:
-    """The grade, how many problems of which weight, and the one to start with."""
+def summary_sentence(
+    grade: str | None,
+    findings: tuple[Finding, ...] | list[Finding],
+    about: str = "",
+) -> str:
+    """The grade (and what it is about, when that is not a plain page), how many problems of
+    which weight, and the one to start with."""
     counts = severity_counts(findings)
     serious = sum(counts[s] for s in SERIOUS)
     smaller = sum(counts[s] for s in SMALLER)
@@ -314,7 +320,7 @@ def summary_sentence(grade: str | None, findings: tuple[Finding, ...] | list[Fin
     if not serious and not smaller:
         parts.insert(0, "no problems")
     passed = counts[Severity.PASS]
-    sentence = f"Grade {grade or '?'}: {_join(parts)}"
+    sentence = f"Grade {grade or '?'}{about}: {_join(parts)}"
     if passed:
         sentence += f"; {plural(passed, 'check')} passed"
     sentence += "."
@@ -417,9 +423,14 @@ class ReportView:
     final: Exchange
     cors_matrix: tuple[CorsRow, ...]  # every CORS probe, for the full table
     exchanges: tuple[Exchange, ...]
+    profile: str  # "page" or "api"
+    profile_label: str  # "a page", "an API answer"
+    profile_reason: str
+    error_warning: str | None  # set when the final answer was an error page
+    not_applicable: tuple[FindingView, ...]  # findings that do not apply to the profile
 
     @property
-    def problemplural(self) -> int:
+    def problem_count(self) -> int:
         return sum(len(group.findings) for group in self.groups)
 
 
@@ -429,8 +440,14 @@ def report_view(report: Report, base_url: str = DEFAULT_BASE_URL) -> ReportView:
     groups, passed = group_findings(views)
     counts = severity_counts(report.findings)
     chain = _exchanges(report, report.chain)
+    warning = error_warning(report)
+    final = chain[-1].response if chain else None
+    about = f" for an error page ({final.status})" if warning and final else ""
+    if not about and report.profile == catalogue.API:
+        about = " as an API answer"
+    apart = [finding_view(report, finding, {}, base_url) for finding in report.not_applicable]
     return ReportView(
-        summary=summary_sentence(report.grade, report.findings),
+        summary=summary_sentence(report.grade, report.findings, about),
         groups=groups,
         passed=passed,
         counts={s: counts[s] for s in COUNTED + (Severity.PASS,)},
@@ -440,6 +457,11 @@ def report_view(report: Report, base_url: str = DEFAULT_BASE_URL) -> ReportView:
         final=chain[-1],
         cors_matrix=tuple(cors_row(e) for e in report.exchanges if kind_of(e.probe) is not None),
         exchanges=report.exchanges,
+        profile=report.profile,
+        profile_label=PROFILE_NAMES.get(report.profile, report.profile),
+        profile_reason=report.profile_reason,
+        error_warning=warning,
+        not_applicable=tuple(sorted(apart, key=lambda v: (_area_index(v.area), v.id))),
     )
 
 

@@ -21,7 +21,9 @@ def run_scan(scan_id: int) -> None:
     if scan is None:
         return  # another delivery is running it, or it has already ended
     try:
-        report = checker.scan(scan.target_url, options_from_settings(scan.frontend_origin))
+        report = checker.scan(
+            scan.target_url, options_from_settings(scan.frontend_origin, scan.profile)
+        )
     except SoftTimeLimitExceeded:
         limit = settings.SCAN_SOFT_TIME_LIMIT
         scan.fail(f"The scan went over its time limit ({limit} s), so we stopped it.")

@@ -21,8 +21,9 @@ class HttpResponseSeeOther(HttpResponseRedirect):
 def home(request):
     form = ScanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        cleaned = form.cleaned_data
         scan = limits.recent_scan(
-            form.cleaned_data["target"].url, form.cleaned_data["frontend_origin"]
+            cleaned["target"].url, cleaned["frontend_origin"], cleaned["profile"]
         )
         if scan is None and limits.over_scan_rate(request):
             return refuse_too_many(request, form)
@@ -48,6 +49,7 @@ def queue_scan(raw: str, cleaned: dict) -> Scan:
         target_raw=raw,
         target_url=target.url,
         frontend_origin=cleaned["frontend_origin"],
+        profile=cleaned.get("profile", ""),
     )
     run_scan.delay_on_commit(scan.pk)
     return scan
