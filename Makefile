@@ -4,6 +4,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 PIP := $(PYTHON) -m pip
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: run test bench migrate install install-test
 
@@ -37,5 +38,7 @@ test: install-test
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# The engine run, then the worker run when REDIS_URL and DATABASE_URL (PostgreSQL) are set.
+# One of them: make bench BENCH_ARGS="worker --scans 200".
 bench: install
-	$(PYTHON) -m bench
+	$(PYTHON) -m bench $(BENCH_ARGS)

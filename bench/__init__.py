@@ -1,1 +1,1 @@
-"""Benchmarks: run with ``python -m bench``. They print figures and assert nothing."""
+"""Benchmarks: run with ``python -m bench``. They print figures; the worker run also checks them."""

@@ -10,6 +10,7 @@ import sys
 from checker.classify import PROFILE_NAMES, error_warning
 from checker.findings import PROFILES
 from checker.model import Options, Report, Severity, Status
+from checker.netguard import DEFAULT_PORTS, parse_ports
 
 _MARK = {
     Severity.CRITICAL: "!!",
@@ -30,6 +31,7 @@ def render_text(report: Report) -> str:
     lines = [f"Target: {target.url if target.scheme else target.raw}"]
     if report.status is not Status.OK:
         lines.append(f"Status: {report.status.value} — {report.message}")
+        lines.extend(_redirect_lines(report))
         return "\n".join(lines) + "\n"
     lines.append(f"Grade:  {report.grade}  (score {report.score}/100)")
     if report.grade_cap:
@@ -39,14 +41,11 @@ def render_text(report: Report) -> str:
     warning = error_warning(report)
     if warning:
         lines.append(f"Warning: {warning}")
-    if len(report.chain) > 1:
-        lines.append("Redirects:")
-        for probe in report.chain:
-            exchange = report.exchange(probe)
-            status = exchange.response.status if exchange.response else exchange.error
-            lines.append(f"  {exchange.request.url}  → {status}")
+    lines.extend(_redirect_lines(report))
     lines.append(f"Final URL: {report.final_url}")
     lines.append(f"Requests sent: {report.requests_sent}, in {report.duration_ms:.0f} ms")
+    if report.timed_out_probes:
+        lines.append(f"Not judged, no answer in time: {', '.join(report.timed_out_probes)}")
     lines.append("")
     lines.append("Findings:")
     modifiers = {line.finding: line.modifier for line in report.score_lines}
@@ -61,13 +60,31 @@ def render_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _redirect_lines(report: Report) -> list[str]:
+    if len(report.chain) < 2:
+        return []
+    lines = ["Redirects:"]
+    for probe in report.chain:
+        exchange = report.exchange(probe)
+        status = exchange.response.status if exchange.response else exchange.error
+        lines.append(f"  {exchange.request.url}  → {status}")
+    return lines
+
+
 def options_from_environment(
     frontend_origin: str | None = None, profile: str | None = None
 ) -> Options:
-    """The command line reads the same variables as the web site's settings."""
+    """The command line reads the same variables as the web site's settings; ValueError names
+    the variable whose value is wrong."""
     networks = os.environ.get("CHECKER_ALLOW_NETWORKS", "")
+    ports = os.environ.get("CHECKER_ALLOWED_PORTS", "")
+    try:
+        allowed_ports = parse_ports(ports) if ports.strip() else DEFAULT_PORTS
+    except ValueError as error:
+        raise ValueError(f"CHECKER_ALLOWED_PORTS: {error}") from None
     return Options(
         allow_networks=tuple(n.strip() for n in networks.split(",") if n.strip()),
+        allowed_ports=allowed_ports,
         ca_bundle=os.environ.get("CHECKER_CA_BUNDLE") or None,
         frontend_origin=frontend_origin,
         profile=profile,
@@ -91,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         help="grade as a page or as an API answer (default: by the kind of answer)",
     )
     args = parser.parse_args(argv)
-    report = scan(args.target, options_from_environment(args.frontend_origin, args.profile))
+    try:
+        options = options_from_environment(args.frontend_origin, args.profile)
+    except ValueError as error:
+        parser.exit(2, f"{parser.prog}: {error}\n")
+    report = scan(args.target, options)
     sys.stdout.write(render_json(report) + "\n" if args.json else render_text(report))
     return 0 if report.status is Status.OK else 1

@@ -10,6 +10,8 @@ import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from checker.netguard import DEFAULT_PORTS, PortRanges
+
 Headers = tuple[tuple[str, str], ...]
 
 
@@ -35,6 +37,13 @@ class Status(enum.StrEnum):
     UNREACHABLE = "unreachable"  # DNS failure, refused, timeout, TLS failure on the first request
     REFUSED = "refused"  # our own guard refused the address (private, loopback, ...)
     INVALID = "invalid"  # the input is not a usable target
+    REDIRECTS = "redirects"  # the redirects loop or go on too long: there is no page to grade
+    ERROR = "error"  # the engine itself failed: a bug of ours, never the site's doing
+
+
+def headers_from_list(items: Any) -> Headers:
+    """Headers read back from JSON, where each pair became a list."""
+    return tuple((str(k), str(v)) for k, v in items or ())
 
 
 def header_values(headers: Headers, name: str) -> list[str]:
@@ -77,6 +86,15 @@ class Target:
     def url(self) -> str:
         return f"{self.origin}{self.path}"
 
+    @property
+    def spec(self) -> str:
+        """What to scan, as text that ``parse_target`` reads back into this same target.
+
+        The URL when a scheme was typed; otherwise host, port and path without a scheme, so a
+        scan started from it still tries http:// first, as one started from the typed input.
+        """
+        return self.url if self.explicit_scheme else f"{self.netloc}{self.path}"
+
 
 @dataclass(frozen=True)
 class Request:
@@ -93,8 +111,11 @@ class Response:
     status: int
     headers: Headers = ()
     http_version: str = "HTTP/1.1"
-    body: str = ""  # the first bytes of the body, decoded leniently; capped by the engine
+    # The first bytes of the body, decoded leniently; capped by the engine. Left out of repr:
+    # asyncio.run formats its result's repr when it ends, and a body can be the cap's size.
+    body: str = field(default="", repr=False)
     body_truncated: bool = False
+    body_error: str | None = None  # a sentence when the body could not be decompressed
 
     def header(self, name: str) -> str | None:
         return header_value(self.headers, name)
@@ -123,10 +144,38 @@ class Exchange:
     address: str | None = None  # the IP address actually connected to
     elapsed_ms: float = 0.0
     origin_label: str | None = None  # for CORS probes: which class of origin was sent
+    timed_out: bool = False  # the request ran out of its deadline (a response may still be kept)
 
     @property
     def ok(self) -> bool:
         return self.response is not None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Exchange:
+        resp = data.get("response")
+        return cls(
+            probe=data["probe"],
+            request=Request(
+                method=data["request"]["method"],
+                url=data["request"]["url"],
+                headers=headers_from_list(data["request"].get("headers")),
+            ),
+            response=None
+            if resp is None
+            else Response(
+                status=resp["status"],
+                headers=headers_from_list(resp.get("headers")),
+                http_version=resp.get("http_version", "HTTP/1.1"),
+                body=resp.get("body", ""),
+                body_truncated=resp.get("body_truncated", False),
+                body_error=resp.get("body_error"),
+            ),
+            error=data.get("error"),
+            address=data.get("address"),
+            elapsed_ms=data.get("elapsed_ms", 0.0),
+            origin_label=data.get("origin_label"),
+            timed_out=data.get("timed_out", False),
+        )
 
 
 @dataclass(frozen=True)
@@ -223,6 +272,11 @@ class Report:
             return None
         return self.exchange(self.chain[-1]).request.url
 
+    @property
+    def timed_out_probes(self) -> tuple[str, ...]:
+        """Probe ids that ran out of time before any answer came, so nothing was judged on them."""
+        return tuple(e.probe for e in self.exchanges if e.timed_out and e.response is None)
+
     def exchange(self, probe_id: str) -> Exchange:
         for exchange in self.exchanges:
             if exchange.probe == probe_id:
@@ -234,33 +288,6 @@ class Report:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
-        def headers(items: Any) -> Headers:
-            return tuple((str(k), str(v)) for k, v in items or ())
-
-        def exchange(e: dict[str, Any]) -> Exchange:
-            resp = e.get("response")
-            return Exchange(
-                probe=e["probe"],
-                request=Request(
-                    method=e["request"]["method"],
-                    url=e["request"]["url"],
-                    headers=headers(e["request"].get("headers")),
-                ),
-                response=None
-                if resp is None
-                else Response(
-                    status=resp["status"],
-                    headers=headers(resp.get("headers")),
-                    http_version=resp.get("http_version", "HTTP/1.1"),
-                    body=resp.get("body", ""),
-                    body_truncated=resp.get("body_truncated", False),
-                ),
-                error=e.get("error"),
-                address=e.get("address"),
-                elapsed_ms=e.get("elapsed_ms", 0.0),
-                origin_label=e.get("origin_label"),
-            )
-
         def finding(f: dict[str, Any]) -> Finding:
             return Finding(
                 id=f["id"],
@@ -278,7 +305,7 @@ class Report:
             algorithm_version=data.get("algorithm_version", 1),
             started_at=data.get("started_at", ""),
             duration_ms=data.get("duration_ms", 0.0),
-            exchanges=tuple(exchange(e) for e in data.get("exchanges", ())),
+            exchanges=tuple(Exchange.from_dict(e) for e in data.get("exchanges", ())),
             chain=tuple(data.get("chain", ())),
             findings=tuple(finding(f) for f in data.get("findings", ())),
             score=data.get("score"),
@@ -300,8 +327,11 @@ class Options:
     """Settings the caller passes in; the engine reads no global configuration."""
 
     allow_networks: tuple[str, ...] = ()  # CIDRs the SSRF guard lets through (tests, local dev)
+    allowed_ports: PortRanges = DEFAULT_PORTS  # (low, high) ranges; see netguard.parse_ports
     timeout: float = 10.0  # per network operation, seconds
     deadline: float = 45.0  # for the whole scan, seconds
+    simulation_deadline: float = 15.0  # for one live "Will my request work?" simulation, seconds
+    probe_deadline: float = 10.0  # for each request, start to end; never past the scan's deadline
     max_redirects: int = 10
     max_body_bytes: int = 256 * 1024
     concurrency: int = 8  # simultaneous requests per scan

@@ -3,28 +3,51 @@
 Every host is resolved once by ``netguard`` and the connection goes to the address that was
 checked (``PinnedBackend``), so a second DNS answer cannot steer us elsewhere; the URL keeps the
 real name, so the Host header and TLS SNI are the site's own. Redirects are followed here, hop by
-hop, so each new host is checked before anything is sent to it. Bodies are streamed and cut at a
-cap; probes read no body at all.
+hop, so each new host and port is checked before anything is sent to it. Bodies are streamed,
+decompressed here with a bound on the output and cut at a cap; probes read no body at all.
+Cookie values never leave this module: headers are stored with them redacted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 import time
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpcore
 import httpx
 
 from checker import netguard
 from checker.cors_matrix import cors_probes
+from checker.headers.cookies import redact_headers
 from checker.model import Exchange, Headers, Observation, Options, ProbeSpec, Request, Response
-from checker.target import TargetError, parse_target
+from checker.target import LocationError, TargetError, parse_target, resolve_location
 
 ACCEPT_HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+# Only encodings we decompress ourselves with a bound on the output (see ``_read_capped``);
+# httpx would add br and zstd whenever their packages happen to be installed.
+ACCEPT_ENCODING = "gzip, deflate"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+# What one request can raise because of what a target sent (a status line, a header, a body, a
+# TLS record), besides httpx's own errors: httpcore errors that escaped httpx's mapping,
+# socket and TLS errors, codec errors. Each ends as that request's error sentence.
+TARGET_ERRORS: tuple[type[BaseException], ...] = (
+    httpx.HTTPError,
+    httpx.InvalidURL,
+    httpx.StreamError,
+    httpcore.ProtocolError,
+    httpcore.NetworkError,
+    ssl.SSLError,
+    OSError,
+    UnicodeError,
+    LookupError,
+    ValueError,
+)
 
 
 class PinnedBackend(httpcore.AsyncNetworkBackend):
@@ -80,7 +103,7 @@ def _pinned_transport(
 
 def describe_error(exc: BaseException, url: httpx.URL, timeout: float) -> str:
     """A sentence a person can act on, for any failure of one request."""
-    host = url.host
+    host = url.host or str(url)
     for cause in _causes(exc):
         if isinstance(cause, ssl.SSLCertVerificationError):
             reason = cause.verify_message or str(cause)
@@ -120,15 +143,136 @@ def _decode_headers(raw: Sequence[tuple[bytes, bytes]]) -> Headers:
     return tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw)
 
 
-async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= cap:
-            return b"".join(chunks)[:cap], True
-    return b"".join(chunks), False
+class _Inflater:
+    """Decompresses gzip or deflate in steps, never giving more than it is asked for at once.
+
+    A few kilobytes of gzip can hold gigabytes of zeros, so the output, not the input, is what
+    must be bounded: ``feed`` takes raw bytes, ``read(limit)`` gives at most ``limit`` bytes
+    and keeps the rest of the input for the next call. Deflate is tried with its zlib wrapper
+    first and raw when that fails, as browsers (and httpx) do for servers that send it bare.
+    """
+
+    def __init__(self, encoding: str) -> None:
+        self.gzip = encoding == "gzip"
+        self._inflate = zlib.decompressobj(zlib.MAX_WBITS | 16 if self.gzip else zlib.MAX_WBITS)
+        self._pending = b""
+        self._started = False
+
+    def feed(self, data: bytes) -> None:
+        self._pending += data
+
+    def read(self, limit: int) -> bytes:
+        """Up to ``limit`` (> 0) bytes of output; empty when the input fed so far is used up."""
+        try:
+            out = self._inflate.decompress(self._pending, limit)
+        except zlib.error:
+            if self.gzip or self._started:
+                raise
+            self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._inflate.decompress(self._pending, limit)
+        self._started = True
+        self._pending = self._inflate.unconsumed_tail
+        return out
+
+    @property
+    def finished(self) -> bool:
+        return self._inflate.eof
+
+
+_INFLATE_STEP = 64 * 1024  # the most one decompression step may produce
+
+
+def _body_encoding(response: httpx.Response) -> str:
+    value = response.headers.get("content-encoding", "").strip().lower()
+    return {"": "identity", "x-gzip": "gzip"}.get(value, value)
+
+
+async def _read_capped(
+    response: httpx.Response, cap: int, body: bytearray | None = None
+) -> tuple[bytearray, bool, str | None]:
+    """The first ``cap`` bytes of the decoded body, whether there was more, and a sentence when
+    the body could not be decoded. The raw bytes are read and decompressed here, a bounded step
+    at a time and never past the cap, so memory stays near the cap whatever the ratio.
+
+    ``body`` is filled as bytes arrive, so a caller whose deadline interrupts the read keeps the
+    part it got."""
+    body = bytearray() if body is None else body
+    encoding = _body_encoding(response)
+    if encoding not in ("identity", "gzip", "deflate"):
+        return body, False, f"The body is encoded as “{encoding}”, which we did not ask for."
+    inflater = None if encoding == "identity" else _Inflater(encoding)
+    try:
+        async for chunk in response.aiter_raw():
+            # One byte more than the cap tells "there is more".
+            if inflater is None:
+                body += chunk[: cap + 1 - len(body)]
+            else:
+                inflater.feed(chunk)
+                while len(body) <= cap:
+                    piece = inflater.read(min(cap + 1 - len(body), _INFLATE_STEP))
+                    if not piece:
+                        break
+                    body += piece
+            if len(body) > cap:
+                del body[cap:]
+                return body, True, None
+            if inflater is not None and inflater.finished:
+                break
+    except zlib.error as exc:
+        return body, False, f"The body says it is {encoding}-compressed but is not ({exc})."
+    return body, False, None
+
+
+def _decode_body(body: bytes | bytearray, response: httpx.Response) -> str:
+    try:
+        text = body.decode(response.charset_encoding or "utf-8", errors="replace")
+    # A charset Python does not know, a codec that is not text (``rot13``), or one that refuses
+    # lenient decoding (``idna``): read it as UTF-8 instead.
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        text = body.decode("utf-8", errors="replace")
+    return storable_text(text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """Text a report can hold: PostgreSQL's JSON refuses NUL and lone surrogates, which a body
+    can contain (NUL bytes) or a codec can produce (``unicode_escape``).
+
+    NUL characters are dropped rather than replaced: HTML gives them no meaning, and a wider
+    replacement character would double the size of a body of zeros (a decompression bomb).
+    Each step copies only when there is something to change."""
+    text = text.replace("\x00", "")
+    if _SURROGATE.search(text):
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+@dataclass
+class _Received:
+    """What one request got before it ended, so a deadline or an error keeps the part that came."""
+
+    response: httpx.Response | None = None
+    buffer: bytearray = field(default_factory=bytearray)  # the decoded body, as it arrives
+    complete: bool = False  # set when the body read finished
+    truncated: bool = False
+    body_error: str | None = None
+
+    def to_response(self) -> Response:
+        assert self.response is not None
+        return Response(
+            status=self.response.status_code,
+            headers=redact_headers(_decode_headers(self.response.headers.raw)),
+            http_version=self.response.http_version,
+            body=_decode_body(self.buffer, self.response),
+            body_truncated=self.truncated or not self.complete,
+            body_error=self.body_error,
+        )
+
+
+def _seconds(value: float) -> str:
+    return f"{round(value, 1):g}"
 
 
 @dataclass
@@ -137,6 +281,7 @@ class Session:
 
     options: Options
     verify: bool = True
+    deadline_at: float | None = None  # event-loop time by which the whole scan must end
 
     async def __aenter__(self) -> Session:
         self.backend = PinnedBackend()
@@ -145,21 +290,31 @@ class Session:
         self.requests_sent = 0
         self.refused: str | None = None  # why the guard stopped the chain at a later hop
         self.certificate_error: str | None = None  # the first certificate that did not verify
+        self.redirect_problem: str | None = None  # set when the redirects loop or go on too long
+        if self.deadline_at is None:
+            self.deadline_at = asyncio.get_running_loop().time() + self.options.deadline
         context = _ssl_context(self.options, self.verify and self.options.verify_tls)
         self.client = httpx.AsyncClient(
             transport=_pinned_transport(self.backend, context, self.options.concurrency),
             follow_redirects=False,
             trust_env=False,
             timeout=httpx.Timeout(self.options.timeout),
-            headers={"User-Agent": self.options.user_agent},
+            headers={"User-Agent": self.options.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
         )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.client.aclose()
 
+    def budget(self) -> float:
+        """Seconds the next request may take: its own deadline, never past the scan's."""
+        left = self.deadline_at - asyncio.get_running_loop().time()
+        return max(0.0, min(self.options.probe_deadline, left))
+
     async def pin(self, url: httpx.URL) -> netguard.Resolved:
-        """Resolve and check the URL's host (once per scan); raises the guard's exceptions."""
+        """Check the URL's port, resolve and check its host (once per scan); raises the guard's
+        exceptions. Nothing connects before this has passed."""
+        netguard.check_port(url.port or _default_port(url), self.options.allowed_ports)
         host = url.raw_host.decode("ascii")
         if host not in self.backend.pins:
             self.backend.pins[host] = await netguard.resolve(
@@ -177,60 +332,96 @@ class Session:
         read_body: bool = False,
         origin_label: str | None = None,
     ) -> Exchange:
-        request = self.client.build_request(method, url, headers=list(headers))
-        resolved = await self.pin(request.url)
-        sent = Request(method, str(request.url), _decode_headers(request.headers.raw))
-        started = time.perf_counter()
-        async with self.semaphore:
-            self.requests_sent += 1
-            try:
-                response = await self.client.send(request, stream=True)
-                try:
-                    body, truncated = b"", False
-                    content_type = response.headers.get("content-type", "").lower()
-                    if read_body and content_type.startswith(_HTML_TYPES):
-                        body, truncated = await _read_capped(response, self.options.max_body_bytes)
-                finally:
-                    await response.aclose()
-            except httpx.HTTPError as exc:
-                error = describe_error(exc, request.url, self.options.timeout)
-                if self.certificate_error is None and _certificate_failure(exc):
-                    self.certificate_error = error
-                return Exchange(
-                    probe,
-                    sent,
-                    error=error,
-                    address=str(resolved.addresses[0]),
-                    elapsed_ms=_ms_since(started),
-                    origin_label=origin_label,
-                )
-        encoding = response.charset_encoding or "utf-8"
+        """Send one request; whatever the target answers, this returns an Exchange.
+
+        Only the guard's refusals are raised (``follow`` records them). The request's deadline
+        covers connecting, the headers and the capped body read, so a server that drips bytes
+        costs this request its deadline and no more.
+        """
         try:
-            text = body.decode(encoding, errors="replace")
-        except LookupError:  # an encoding name Python does not know
-            text = body.decode("utf-8", errors="replace")
+            request = self.client.build_request(method, url, headers=list(headers))
+        except TARGET_ERRORS as exc:
+            return Exchange(
+                probe,
+                Request(method, url, headers),
+                error=f"{url} is not a URL a request can be sent to ({exc}).",
+                origin_label=origin_label,
+            )
+        resolved = await self.pin(request.url)
+        # The client sends back the cookies a hop set: stored redacted, like the Set-Cookie.
+        sent = Request(
+            method, str(request.url), redact_headers(_decode_headers(request.headers.raw))
+        )
+        received = _Received()
+        error: str | None = None
+        async with self.semaphore:
+            started = time.perf_counter()
+            budget = self.budget()
+            if budget <= 0:
+                error = f"Not sent: the scan's {_seconds(self.options.deadline)} s had run out."
+                return Exchange(probe, sent, error=error, origin_label=origin_label, timed_out=True)
+            self.requests_sent += 1
+            deadline = asyncio.timeout(budget)
+            try:
+                async with deadline:
+                    await self._transfer(request, read_body, received)
+            except TARGET_ERRORS as exc:  # TimeoutError, from the deadline, is an OSError
+                if deadline.expired():
+                    error = self._timeout_sentence(request.url, budget, received)
+                else:
+                    error = describe_error(exc, request.url, self.options.timeout)
+                    if self.certificate_error is None and _certificate_failure(exc):
+                        self.certificate_error = error
+        # When the headers came but the body did not finish, the headers are still judged.
         return Exchange(
             probe,
             sent,
-            Response(
-                status=response.status_code,
-                headers=_decode_headers(response.headers.raw),
-                http_version=response.http_version,
-                body=text,
-                body_truncated=truncated,
-            ),
+            None if received.response is None else received.to_response(),
+            error=error,
             address=str(resolved.addresses[0]),
             elapsed_ms=_ms_since(started),
             origin_label=origin_label,
+            timed_out=deadline.expired(),
+        )
+
+    async def _transfer(self, request: httpx.Request, read_body: bool, into: _Received) -> None:
+        # Sent below httpx's redirect handling: ``client.send`` builds the next request from the
+        # Location header even when it is not following it, and raises on one it cannot parse.
+        # ``follow`` reads the Location itself, where an unusable one is a finding. Private API,
+        # pinned by the httpx<0.29 requirement like the transport's pool.
+        response = await self.client._send_single_request(request)
+        into.response = response
+        try:
+            content_type = response.headers.get("content-type", "").lower()
+            if read_body and content_type.startswith(_HTML_TYPES):
+                cap = self.options.max_body_bytes
+                _, into.truncated, into.body_error = await _read_capped(response, cap, into.buffer)
+            into.complete = True
+        finally:
+            await response.aclose()
+
+    def _timeout_sentence(self, url: httpx.URL, budget: float, received: _Received) -> str:
+        host = url.host or str(url)
+        within = f"within {_seconds(budget)} s"
+        if budget < self.options.probe_deadline:
+            within += f", the time left of the scan's {_seconds(self.options.deadline)} s"
+        if received.response is None:
+            return f"{host} did not finish answering {within}."
+        kept = len(received.buffer)
+        return (
+            f"{host} sent its headers but did not finish the body {within}; "
+            f"the first {kept} bytes were kept."
         )
 
     async def follow(self, url: str, max_redirects: int) -> tuple[Exchange, ...]:
         """GET the URL and each redirect after it; the chain ends at a final answer or an error.
 
-        A hop to an address the guard refuses ends the chain with that refusal recorded.
+        A hop to an address the guard refuses ends the chain with that refusal recorded. A loop,
+        or more than ``max_redirects`` redirects, ends it with ``redirect_problem`` set.
         """
         chain: list[Exchange] = []
         headers = (("Accept", ACCEPT_HTML),)
+        self.redirect_problem = None
         for hop in range(max_redirects + 1):
             try:
                 exchange = await self.fetch(f"main.{hop}", "GET", url, headers, read_body=True)
@@ -241,17 +432,25 @@ class Session:
                     self.refused = exc.message
                 chain.append(Exchange(f"main.{hop}", Request("GET", url), error=exc.message))
                 break
+            except TARGET_ERRORS as exc:  # the next hop's host could not even be looked up
+                error = f"The request to {url} could not be made ({type(exc).__name__}: {exc})."
+                chain.append(Exchange(f"main.{hop}", Request("GET", url), error=error))
+                break
             chain.append(exchange)
             if exchange.response is None or not exchange.response.is_redirect:
                 break
             location = exchange.response.header("location") or ""
             try:
-                next_url = httpx.URL(url).join(location)
-                if next_url.scheme not in ("http", "https") or not next_url.host:
-                    raise ValueError(next_url.scheme)
-            except (httpx.InvalidURL, ValueError):
-                break  # the analyzers judge a broken Location; there is nowhere to go
-            url = str(next_url.copy_with(fragment=None))
+                url = resolve_location(exchange.request.url, location)
+            except LocationError:
+                break  # the redirect analyzer judges an unusable Location; there is nowhere to go
+            visited = [e.request.url for e in chain]
+            if url in visited:
+                self.redirect_problem = _loop_sentence(visited, url)
+                break
+        else:
+            visited = [e.request.url for e in chain]
+            self.redirect_problem = _too_many_sentence(visited, max_redirects)
         return tuple(chain)
 
     async def send(self, url: str, specs: Sequence[ProbeSpec]) -> tuple[Exchange, ...]:
@@ -272,6 +471,27 @@ class Session:
         )
 
 
+def _chain_text(urls: list[str]) -> str:
+    shown = urls if len(urls) <= 5 else [*urls[:2], "…", *urls[-2:]]
+    return " → ".join(shown)
+
+
+def _loop_sentence(visited: list[str], again: str) -> str:
+    hops = len(visited) - visited.index(again)
+    return (
+        f"{again} redirects to itself after {hops} hop{'s' if hops != 1 else ''}: "
+        f"{_chain_text([*visited, again])}. A browser gives up on a redirect loop, "
+        "so there is no page to grade."
+    )
+
+
+def _too_many_sentence(visited: list[str], max_redirects: int) -> str:
+    return (
+        f"The page was not reached after {len(visited)} redirects, more than the "
+        f"{max_redirects} we follow: {_chain_text(visited)}. There is no page to grade."
+    )
+
+
 def _probe_url(url: str, spec: ProbeSpec) -> str:
     if spec.path is None:
         return url
@@ -282,14 +502,22 @@ def _ms_since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
 
 
-def start_urls(target) -> list[str]:
+def start_urls(target, allowed_ports: netguard.PortRanges = netguard.DEFAULT_PORTS) -> list[str]:
     """Where the main chain starts. With no scheme typed, try http first (as a browser would
-    when a name is typed), then https if http cannot be reached at all."""
+    when a name is typed), then https if http cannot be reached at all; a default port the
+    guard refuses is skipped while the other one is allowed."""
     if target.explicit_scheme:
         return [target.url]
     http = f"http://{target.netloc}{target.path}"
     https = target.url
-    return [http, https] if target.default_port else [https, http]
+    if not target.default_port:
+        return [https, http]
+    allowed = [
+        url
+        for url, port in ((http, 80), (https, 443))
+        if netguard.port_refusal(port, allowed_ports) is None
+    ]
+    return allowed or [http]
 
 
 @dataclass(frozen=True)
@@ -298,12 +526,18 @@ class Retrieved:
     requests_sent: int
     refused: str | None  # set when a redirect led to an address the guard refused
     certificate_error: str | None  # set when a certificate did not verify
+    redirect_problem: str | None = None  # set when the redirects loop or go on too long
 
 
-async def retrieve(target, options: Options, *, verify: bool = True) -> Retrieved:
-    """Follow the main chain, then send the CORS probes to the final URL."""
-    async with Session(options, verify=verify) as session:
-        candidates = start_urls(target)
+async def retrieve(
+    target, options: Options, *, verify: bool = True, deadline_at: float | None = None
+) -> Retrieved:
+    """Follow the main chain, then send the CORS probes to the final URL.
+
+    ``deadline_at`` (event-loop time) is when the whole scan must end; no request runs past it.
+    """
+    async with Session(options, verify=verify, deadline_at=deadline_at) as session:
+        candidates = start_urls(target, options.allowed_ports)
         for index, start in enumerate(candidates):
             chain = await session.follow(start, options.max_redirects)
             unreachable = chain[0].response is None and session.certificate_error is None
@@ -323,7 +557,11 @@ async def retrieve(target, options: Options, *, verify: bool = True) -> Retrieve
             target=target, chain=chain, probes=probes, frontend_origin=options.frontend_origin
         )
         return Retrieved(
-            observation, session.requests_sent, session.refused, session.certificate_error
+            observation,
+            session.requests_sent,
+            session.refused,
+            session.certificate_error,
+            session.redirect_problem,
         )
 
 

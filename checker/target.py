@@ -10,12 +10,17 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from urllib.parse import urlsplit
 
 import httpx
 
 from checker.model import Target
 
 MAX_INPUT_LENGTH = 2048
+# The longest name DNS can carry, and the longest URL we store and send (the web app's columns
+# have the same sizes).
+MAX_HOST_LENGTH = 253
+MAX_URL_LENGTH = 2048
 _LEGACY_IPV4 = re.compile(r"^[0-9a-fx.]+$", re.IGNORECASE)
 _OTHER_SCHEMES = {"javascript", "data", "vbscript", "file", "mailto", "ftp", "about", "blob", "tel"}
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
@@ -38,6 +43,11 @@ def _normalise_host(host: str) -> str:
         except OSError:
             pass
     host = host.rstrip(".")
+    if len(host) > MAX_HOST_LENGTH:
+        raise TargetError(
+            f"That host name has {len(host)} characters; DNS names are at most "
+            f"{MAX_HOST_LENGTH} characters long."
+        )
     labels = host.split(".")
     if not all(_HOST_LABEL.match(label) for label in labels):
         raise TargetError(f"“{host}” is not a valid host name.")
@@ -104,7 +114,7 @@ def parse_target(raw: str) -> Target:
         raise TargetError("The port must be a number from 1 to 65535.")
 
     path = url.raw_path.decode("ascii") or "/"
-    return Target(
+    target = Target(
         raw=text,
         scheme=url.scheme,
         host=host,
@@ -112,6 +122,15 @@ def parse_target(raw: str) -> Target:
         path=path,
         explicit_scheme=explicit_scheme,
     )
+    # Non-ASCII characters in a path take up to nine characters each once percent-encoded, so
+    # input under the limit can still make a URL over it.
+    if len(target.url) > MAX_URL_LENGTH:
+        raise TargetError(
+            f"That address is too long: written out as a request URL (non-ASCII characters "
+            f"percent-encoded) it has {len(target.url)} characters, and the limit is "
+            f"{MAX_URL_LENGTH}."
+        )
+    return target
 
 
 def parse_origin(raw: str) -> str:
@@ -125,3 +144,40 @@ def parse_origin(raw: str) -> str:
     if target.path not in ("", "/") or text.rstrip("/").count("/") > 2:
         raise TargetError("An origin has no path: use only scheme, host and port.")
     return target.origin
+
+
+class LocationError(ValueError):
+    """A redirect's Location leads nowhere a browser would go; ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def resolve_location(base: str, location: str) -> str:
+    """The absolute http(s) URL, without fragment, that a redirect from ``base`` leads to.
+
+    Relative references resolve as RFC 3986 and browsers resolve them, so ``http:foo`` from an
+    ``http://`` page is the relative path ``foo``. The retriever follows this URL and the
+    redirect analyzer judges it, so the two never disagree. Raises ``LocationError``.
+    """
+    text = location.strip(" \t")
+    if not text:
+        raise LocationError("it is empty")
+    try:
+        url = httpx.URL(base).join(text)
+        scheme, host, port = url.scheme, url.host, url.port
+        url = url.copy_with(fragment=None)
+        if not urlsplit(str(url)).path:  # "http://a" is "http://a/", one page under two names
+            url = url.copy_with(path="/")
+        resolved = str(url)
+    # httpx raises InvalidURL, and IDNA's errors (a UnicodeError) for a host it cannot encode.
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        raise LocationError(f"it is not a valid URL ({exc})") from None
+    if scheme not in ("http", "https"):
+        raise LocationError(f"a browser follows redirects only to http and https, not “{scheme}:”")
+    if not host:
+        raise LocationError("it names no host")
+    if port is not None and not 0 < port < 65536:
+        raise LocationError(f"its port {port} is not a number from 1 to 65535")
+    return resolved

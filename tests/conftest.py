@@ -11,6 +11,8 @@ from checker import Options
 from tests.targets import TargetServer
 
 LOOPBACK = ("127.0.0.0/8", "::1/128")
+# Local target servers listen on random ports: tests opt in to every port, as to loopback.
+ALL_PORTS = ((1, 65535),)
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +45,13 @@ def tls_target_server(test_ca: trustme.CA):
 
 @pytest.fixture
 def checker_options(ca_bundle: str) -> Options:
-    return Options(allow_networks=LOOPBACK, ca_bundle=ca_bundle, timeout=5.0, deadline=20.0)
+    return Options(
+        allow_networks=LOOPBACK,
+        allowed_ports=ALL_PORTS,
+        ca_bundle=ca_bundle,
+        timeout=5.0,
+        deadline=20.0,
+    )
 
 
 SERVICE_MARKERS = ("redis", "postgres", "browser")

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from checker import Target, TargetError, parse_target
-from checker.netguard import denial_reason, literal_address, parse_networks
+from checker.netguard import denial_reason, literal_address, parse_networks, port_refusal
 from checker.target import parse_origin
 
 PRIVATE_ADDRESS_MESSAGE = (
@@ -33,6 +33,7 @@ class ScanForm(forms.Form):
         required=False,
         max_length=300,
         help_text="The origin your web app calls this API from, e.g. https://app.example.com",
+        error_messages={"max_length": "An origin is at most 300 characters long."},
         widget=forms.TextInput(
             attrs={"autocapitalize": "none", "spellcheck": "false", "inputmode": "url"}
         ),
@@ -46,6 +47,11 @@ class ScanForm(forms.Form):
         "page's scripts.",
     )
 
+    private = forms.BooleanField(
+        label="Don't list this scan: only people with the link can see it",
+        required=False,
+    )
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
@@ -56,8 +62,14 @@ class ScanForm(forms.Form):
             target = parse_target(raw)
         except TargetError as error:
             raise ValidationError(error.message) from None
-        # The engine checks every address again when it connects (names included); this early
-        # answer spares the user a queued scan that can only be refused.
+        # The engine checks every port and address again when it connects (names included);
+        # this early answer spares the user a queued scan that can only be refused. Typed with
+        # no scheme and no port, the engine tries 80 and 443: one of them allowed is enough.
+        allowed = settings.CHECKER_ALLOWED_PORTS
+        ports = [80, 443] if not target.explicit_scheme and target.default_port else [target.port]
+        refusals = [port_refusal(port, allowed) for port in ports]
+        if all(refusals):
+            raise ValidationError(refusals[-1])
         address = literal_address(target.host)
         if address is not None:
             reason = denial_reason(address, parse_networks(settings.CHECKER_ALLOW_NETWORKS))

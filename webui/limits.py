@@ -1,8 +1,10 @@
 """Limits on starting scans: politeness toward checked sites, and a ceiling per visitor.
 
-Each scan sends a target a few dozen requests. Two rules keep that in proportion: a target
-checked moments ago with the same settings is not checked again (the earlier scan is shown), and
-one address may start only SCAN_RATE_LIMIT scans (counted in the shared cache).
+Each scan sends a target a few dozen requests. These rules keep that in proportion: a target
+under way, or checked moments ago, with the same settings is not checked again (that scan is
+shown; the database's one_active_scan_per_target constraint settles a race between submissions);
+one client may start only SCAN_RATE_LIMIT scans (counted in the shared cache); and one client, or
+one target host, may only have so many scans under way at once (counted from the rows).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_ratelimit.core import is_ratelimited
 
-from webui.models import Scan
+from webui.models import Scan, Simulation
 
 RATE_GROUP = "scan-start"
 # letter -> (name, how to say "one of them", seconds)
@@ -32,20 +34,65 @@ TOO_MANY_MESSAGE = (
 )
 
 
+BUSY_CLIENT_MESSAGE = (
+    "You already have {scans} under way, the most one network may run at once. Nothing "
+    "was queued; please try again in {wait}, when one of them has ended."
+)
+BUSY_HOST_MESSAGE = (
+    "{host} already has {scans} under way, the most we run against one site at once. "
+    "Nothing was queued; please try again in {wait}."
+)
+
+
 def recent_scan(target_url: str, frontend_origin: str, profile: str = "") -> Scan | None:
-    """A scan of this URL, origin and profile under way, or graded, within SCAN_REUSE_SECONDS."""
-    if settings.SCAN_REUSE_SECONDS <= 0:
-        return None
-    since = timezone.now() - timedelta(seconds=settings.SCAN_REUSE_SECONDS)
-    fresh = Q(status=Scan.Status.DONE, finished__gte=since) | Q(
-        status__in=Scan.ACTIVE, created__gte=since
+    """A public scan of this target, origin and profile to show instead of a new one: one under
+    way (a second could not be created beside it), or one graded within SCAN_REUSE_SECONDS."""
+    public = Scan.objects.filter(
+        target_url=target_url, frontend_origin=frontend_origin, profile=profile, private=False
     )
-    return (
-        Scan.objects.filter(target_url=target_url, frontend_origin=frontend_origin, profile=profile)
-        .filter(fresh)
-        .order_by("-created")
-        .first()
-    )
+    fresh = Q(status__in=Scan.ACTIVE)
+    if settings.SCAN_REUSE_SECONDS > 0:
+        since = timezone.now() - timedelta(seconds=settings.SCAN_REUSE_SECONDS)
+        fresh |= Q(status=Scan.Status.DONE, finished__gte=since)
+    return public.filter(fresh).order_by("-created").first()
+
+
+def active_scan(target_url: str, frontend_origin: str, profile: str = "") -> Scan | None:
+    """The public scan of this target, origin and profile now under way, if any (at most one)."""
+    return Scan.objects.filter(
+        target_url=target_url,
+        frontend_origin=frontend_origin,
+        profile=profile,
+        private=False,
+        status__in=Scan.ACTIVE,
+    ).first()
+
+
+def busy_message(client: str, host: str) -> str | None:
+    """Why a new scan may not start now, when the client or the host has too many under way."""
+    active = Scan.objects.filter(status__in=Scan.ACTIVE)
+    wait = wait_words(busy_retry_seconds())
+    count = settings.SCAN_MAX_ACTIVE_PER_CLIENT
+    if client and active.filter(client=client).count() >= count:
+        return BUSY_CLIENT_MESSAGE.format(scans=scans_words(count), wait=wait)
+    count = settings.SCAN_MAX_ACTIVE_PER_HOST
+    if active.filter(site__host=host).count() >= count:
+        return BUSY_HOST_MESSAGE.format(host=host, scans=scans_words(count), wait=wait)
+    return None
+
+
+def busy_retry_seconds() -> int:
+    # A scan that is running now has ended, one way or another, by its soft time limit.
+    return settings.SCAN_SOFT_TIME_LIMIT
+
+
+def scans_words(count: int) -> str:
+    return "1 scan" if count == 1 else f"{count} scans"
+
+
+def wait_words(seconds: int) -> str:
+    minutes = -(-seconds // 60)
+    return "a minute" if minutes <= 1 else f"{minutes} minutes"
 
 
 def over_scan_rate(request: HttpRequest) -> bool:
@@ -70,8 +117,81 @@ def too_many_message(rate: str) -> str:
     """ "10/m" -> "… the limit is 10 scans per minute … try again in a minute."."""
     count, multiple, unit = split_rate(rate)
     name, one, _ = PERIODS[unit]
-    scans = "1 scan" if count == 1 else f"{count} scans"
+    scans = scans_words(count)
     if multiple == 1:
         return TOO_MANY_MESSAGE.format(limit=f"{scans} per {name}", wait=one)
     span = f"{multiple} {name}s"
     return TOO_MANY_MESSAGE.format(limit=f"{scans} per {span}", wait=span)
+
+
+# --- Live simulations ---------------------------------------------------------------------------
+# Each "Will my request work?" question sends the scanned site up to a dozen requests from our
+# worker. A visitor may ask SIMULATE_RATE_LIMIT of them; one host receives at most
+# SIMULATE_TARGET_RATE from everybody together, and at most SIMULATE_MAX_ACTIVE_PER_TARGET at a
+# time, so nobody can use us to flood a site.
+
+SIMULATE_GROUP = "simulate"
+SIMULATE_TARGET_GROUP = "simulate-target"
+SIMULATE_TOO_MANY_MESSAGE = (
+    "Too many simulations from your network: the limit is {limit}. Nothing was sent to the site; "
+    "please try again in {wait}."
+)
+SIMULATE_TARGET_RATE_MESSAGE = (
+    "{host} has been asked as many questions through us as we allow: {limit}, from all visitors "
+    "together, so that the site is never flooded. Nothing was sent to it; please try again in "
+    "{wait}."
+)
+SIMULATE_TARGET_BUSY_MESSAGE = (
+    "We are already running as many simulations of {host} as we allow at one time ({count}). "
+    "Nothing was sent to it; please try again in a few seconds."
+)
+
+
+def over_simulate_rate(request: HttpRequest) -> bool:
+    """Count one simulation for the request's address (IPv6 per /64); True when over the limit."""
+    return is_ratelimited(
+        request, group=SIMULATE_GROUP, key="ip", rate=settings.SIMULATE_RATE_LIMIT, increment=True
+    )
+
+
+def over_target_simulate_rate(request: HttpRequest, host: str) -> bool:
+    """Count one simulation against the scanned host, whoever asks; True when over the limit."""
+    return is_ratelimited(
+        request,
+        group=SIMULATE_TARGET_GROUP,
+        key=lambda group, request: host,
+        rate=settings.SIMULATE_TARGET_RATE,
+        increment=True,
+    )
+
+
+def target_busy(host: str) -> bool:
+    """True when the host already has the most simulations waiting or running we allow."""
+    active = Simulation.objects.filter(scan__site__host=host, status__in=Simulation.ACTIVE)
+    return active.count() >= settings.SIMULATE_MAX_ACTIVE_PER_TARGET
+
+
+def rate_in_words(rate: str, noun: str) -> tuple[str, str]:
+    """ "20/m", "simulation" -> ("20 simulations per minute", "a minute")."""
+    count, multiple, unit = split_rate(rate)
+    name, one, _ = PERIODS[unit]
+    things = f"1 {noun}" if count == 1 else f"{count} {noun}s"
+    if multiple == 1:
+        return f"{things} per {name}", one
+    span = f"{multiple} {name}s"
+    return f"{things} per {span}", span
+
+
+def simulate_too_many_message(rate: str) -> str:
+    limit, wait = rate_in_words(rate, "simulation")
+    return SIMULATE_TOO_MANY_MESSAGE.format(limit=limit, wait=wait)
+
+
+def simulate_target_rate_message(rate: str, host: str) -> str:
+    limit, wait = rate_in_words(rate, "simulation")
+    return SIMULATE_TARGET_RATE_MESSAGE.format(host=host, limit=limit, wait=wait)
+
+
+def simulate_target_busy_message(host: str) -> str:
+    count = settings.SIMULATE_MAX_ACTIVE_PER_TARGET
+    return SIMULATE_TARGET_BUSY_MESSAGE.format(count=count, host=host)

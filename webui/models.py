@@ -1,5 +1,8 @@
+import os
 import secrets
-from datetime import timedelta
+import socket
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -35,28 +38,105 @@ class Site(models.Model):
         return reverse("site", args=[self.host])
 
 
+def this_worker() -> str:
+    """Who holds a claim: "host:pid" of the process running the task."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def process_is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process, but it exists
+    try:
+        # A zombie has exited and only waits for its parent to collect it.
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def holder_is_gone(worker: str, last_sign: datetime, now: datetime) -> bool:
+    """True when the process that claimed a running scan provably no longer runs it.
+
+    Either it missed three heartbeats, or it was on this host and that process is gone (a
+    SIGKILLed pool child: the broker hands the task out again at once).
+    """
+    silent = timedelta(seconds=3 * settings.SCAN_HEARTBEAT_SECONDS)
+    if last_sign < now - silent:
+        return True
+    host, _, pid = worker.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        return not process_is_running(int(pid))
+    return False
+
+
+class HolderMayBeAlive(Exception):
+    """The scan is running and its worker may still be at it: try this delivery again later."""
+
+
 class ScanQuerySet(models.QuerySet):
-    def claim(self, pk: int) -> "Scan | None":
+    def claim(self, pk: int, worker: str) -> "Scan | None":
         """Mark the scan running for this delivery, or return None when it is not ours to run.
 
-        A conditional UPDATE, so two deliveries of the same task cannot both start it. A running
-        scan is only taken over once it is older than the hard time limit: no live worker can
-        still be running it then, so its worker died and the broker handed the task out again.
+        Conditional UPDATEs, so two deliveries of the same task cannot both start it. A running
+        scan is taken over when its holder is gone (see holder_is_gone); while the holder may
+        still be alive, HolderMayBeAlive is raised and the task comes back later.
         """
         now = timezone.now()
-        abandoned = now - timedelta(seconds=settings.SCAN_TIME_LIMIT)
-        startable = self.filter(pk=pk).filter(
-            Q(status=Scan.Status.PENDING) | Q(status=Scan.Status.RUNNING, started__lt=abandoned)
-        )
-        claimed = startable.filter(attempts__lt=settings.SCAN_MAX_ATTEMPTS).update(
-            status=Scan.Status.RUNNING, attempts=F("attempts") + 1, started=now
-        )
-        if claimed:
+        taken = {
+            "status": Scan.Status.RUNNING,
+            "attempts": F("attempts") + 1,
+            "started": now,
+            "worker": worker,
+            "heartbeat": now,
+        }
+        under_cap = Q(attempts__lt=settings.SCAN_MAX_ATTEMPTS)
+        pending = self.filter(pk=pk, status=Scan.Status.PENDING)
+        if pending.filter(under_cap).update(**taken):
             return self.get(pk=pk)
+        scan = self.filter(pk=pk).first()
+        if scan is None or not scan.is_active:
+            return None
+        if scan.status == Scan.Status.RUNNING:
+            if not holder_is_gone(scan.worker, scan.heartbeat or scan.started or now, now):
+                raise HolderMayBeAlive(scan.worker)
+            # The attempt count tells this claim from any later one.
+            held = self.filter(pk=pk, status=Scan.Status.RUNNING, attempts=scan.attempts)
+            if held.filter(under_cap).update(**taken):
+                return self.get(pk=pk)
         # Startable but out of attempts: a poison task. End it rather than retry for ever.
-        for scan in startable:
+        if scan.attempts >= settings.SCAN_MAX_ATTEMPTS:
             scan.fail(GIVE_UP_MESSAGE.format(attempts=scan.attempts))
         return None
+
+    def beat(self, pk: int, worker: str) -> bool:
+        """Record that the worker holding this scan is alive; False when it no longer holds it."""
+        held = self.filter(pk=pk, status=Scan.Status.RUNNING, worker=worker)
+        return bool(held.update(heartbeat=timezone.now()))
+
+    def joinable(self) -> "ScanQuerySet":
+        """Active scans that something will run: running, handed to the queue, or young enough
+        that the web process that saved them may still be handing them over."""
+        young = timezone.now() - timedelta(seconds=settings.SCAN_DISPATCH_AFTER)
+        return self.filter(status__in=Scan.ACTIVE).filter(
+            Q(status=Scan.Status.RUNNING) | Q(queued__isnull=False) | Q(created__gte=young)
+        )
+
+    def undispatched(self) -> "ScanQuerySet":
+        """Pending scans nothing handed to the queue: their web process died before it could,
+        or the reaper took them back from a worker that went silent (they have attempts)."""
+        young = timezone.now() - timedelta(seconds=settings.SCAN_DISPATCH_AFTER)
+        return self.filter(status=Scan.Status.PENDING, queued__isnull=True).filter(
+            Q(created__lt=young) | Q(attempts__gt=0)
+        )
+
+    def mark_queued(self, pk: int) -> bool:
+        """Claim the hand-over of a pending scan to the queue; False when another process has."""
+        unqueued = self.filter(pk=pk, status=Scan.Status.PENDING, queued__isnull=True)
+        return bool(unqueued.update(queued=timezone.now()))
 
     def reap_stale(self) -> int:
         """End scans that have been pending or running too long; return how many."""
@@ -68,6 +148,24 @@ class ScanQuerySet(models.QuerySet):
             self.filter(stale)
             .filter(status__in=Scan.ACTIVE)
             .update(status=Scan.Status.FAILED, error=STALE_MESSAGE, finished=timezone.now())
+        )
+
+    def requeue_abandoned(self) -> int:
+        """Put running scans whose worker went silent back to pending, for the dispatcher.
+
+        Covers a whole worker killed at once: nothing redelivers its task until the broker's
+        visibility timeout. Scans out of attempts are ended instead. Returns how many were put
+        back.
+        """
+        now = timezone.now()
+        silent = now - timedelta(seconds=3 * settings.SCAN_HEARTBEAT_SECONDS)
+        abandoned = self.filter(status=Scan.Status.RUNNING).filter(
+            Q(heartbeat__lt=silent) | Q(heartbeat__isnull=True, started__lt=silent)
+        )
+        for scan in abandoned.filter(attempts__gte=settings.SCAN_MAX_ATTEMPTS):
+            scan.fail(GIVE_UP_MESSAGE.format(attempts=scan.attempts))
+        return abandoned.filter(attempts__lt=settings.SCAN_MAX_ATTEMPTS).update(
+            status=Scan.Status.PENDING, queued=None, worker="", heartbeat=None
         )
 
 
@@ -163,6 +261,9 @@ class Scan(models.Model):
             self.status = self.Status.DONE
             self.grade = report.grade or ""
             self.score = report.score
+        elif report.status == EngineStatus.ERROR:  # the engine's own fault, not the site's
+            self.status = self.Status.FAILED
+            self.error = report.message
         else:
             self.status = self.Status.UNREACHABLE
             self.error = report.message
@@ -174,6 +275,47 @@ class Scan(models.Model):
         self.error = message
         self.finished = timezone.now()
         self.save(update_fields=["status", "error", "finished"])
+
+
+SIMULATION_GIVE_UP_MESSAGE = (
+    "We tried to run this simulation {attempts} times and it never finished, so we gave up."
+)
+SIMULATION_STALE_MESSAGE = "The simulation did not finish in time. Please try again."
+
+
+class SimulationQuerySet(models.QuerySet):
+    def claim(self, pk: int) -> "Simulation | None":
+        """Mark the simulation running for this delivery, or return None when it is not ours.
+
+        The same conditional UPDATE as ``ScanQuerySet.claim``: a running simulation is taken
+        over only once it is older than its hard time limit, and attempts are capped.
+        """
+        now = timezone.now()
+        abandoned = now - timedelta(seconds=settings.SIMULATE_TIME_LIMIT)
+        startable = self.filter(pk=pk).filter(
+            Q(status=Simulation.Status.PENDING)
+            | Q(status=Simulation.Status.RUNNING, started__lt=abandoned)
+        )
+        claimed = startable.filter(attempts__lt=settings.SIMULATE_MAX_ATTEMPTS).update(
+            status=Simulation.Status.RUNNING, attempts=F("attempts") + 1, started=now
+        )
+        if claimed:
+            return self.select_related("scan").get(pk=pk)
+        for simulation in startable:
+            simulation.fail(SIMULATION_GIVE_UP_MESSAGE.format(attempts=simulation.attempts))
+        return None
+
+    def reap_stale(self) -> int:
+        """End simulations that have been pending or running too long; return how many."""
+        limit = timezone.now() - timedelta(seconds=settings.SIMULATE_STALE_AFTER)
+        stale = Q(status=Simulation.Status.PENDING, created__lt=limit) | Q(
+            status=Simulation.Status.RUNNING, started__lt=limit
+        )
+        return self.filter(stale).update(
+            status=Simulation.Status.FAILED,
+            error=SIMULATION_STALE_MESSAGE,
+            finished=timezone.now(),
+        )
 
 
 class Simulation(models.Model):
@@ -207,6 +349,8 @@ class Simulation(models.Model):
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
 
+    objects = SimulationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created"]
         indexes = [models.Index(fields=["status", "created"], name="simulation_status")]
@@ -214,6 +358,22 @@ class Simulation(models.Model):
     def __str__(self):
         return f"{self.method} from {self.origin} ({self.token})"
 
+    def get_absolute_url(self):
+        return reverse("simulation", args=[self.scan.token, self.token])
+
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    def finish(self, result: dict) -> None:
+        """Store the engine's result (``checker.live.LiveSimulation.to_dict()``)."""
+        self.result = result
+        self.status = self.Status.DONE
+        self.finished = timezone.now()
+        self.save(update_fields=["result", "status", "finished"])
+
+    def fail(self, message: str) -> None:
+        self.status = self.Status.FAILED
+        self.error = message
+        self.finished = timezone.now()
+        self.save(update_fields=["status", "error", "finished"])

@@ -10,8 +10,11 @@ def options_from_settings(
 ) -> Options:
     return Options(
         allow_networks=tuple(settings.CHECKER_ALLOW_NETWORKS),
+        allowed_ports=tuple(settings.CHECKER_ALLOWED_PORTS),
         ca_bundle=settings.CHECKER_CA_BUNDLE,
         deadline=float(settings.CHECKER_DEADLINE),
+        simulation_deadline=float(settings.SIMULATE_DEADLINE),
+        probe_deadline=float(settings.CHECKER_PROBE_DEADLINE),
         frontend_origin=frontend_origin or None,
         profile=profile or None,
     )

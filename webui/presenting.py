@@ -408,6 +408,20 @@ def score_breakdown(report: Report) -> ScoreBreakdown:
     )
 
 
+def timed_out_notice(report: Report) -> str | None:
+    """Which probes ran out of time, so a reader knows what the findings could not look at."""
+    probes = report.timed_out_probes
+    if not probes:
+        return None
+    waited = max(report.exchange(probe).elapsed_ms for probe in probes) / 1000
+    within = f" within {round(waited, 1):g} s" if waited >= 0.05 else " in time"
+    were = "was" if len(probes) == 1 else "were"
+    return (
+        f"{plural(len(probes), 'probe')} did not answer{within} and {were} not judged: "
+        f"{', '.join(probes)}."
+    )
+
+
 # --- The whole report ---------------------------------------------------------------------------
 
 
@@ -428,6 +442,7 @@ class ReportView:
     profile_reason: str
     error_warning: str | None  # set when the final answer was an error page
     not_applicable: tuple[FindingView, ...]  # findings that do not apply to the profile
+    timed_out: str | None = None  # which probes got no answer in time, when any
 
     @property
     def problem_count(self) -> int:
@@ -462,6 +477,7 @@ def report_view(report: Report, base_url: str = DEFAULT_BASE_URL) -> ReportView:
         profile_reason=report.profile_reason,
         error_warning=warning,
         not_applicable=tuple(sorted(apart, key=lambda v: (_area_index(v.area), v.id))),
+        timed_out=timed_out_notice(report),
     )
 
 

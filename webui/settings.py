@@ -15,6 +15,8 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from checker.netguard import DEFAULT_PORTS, PortRanges, parse_ports
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -80,6 +82,19 @@ def envnetworks(name: str) -> tuple[str, ...]:
     return networks
 
 
+def envports(name: str) -> PortRanges:
+    """Ports and ranges such as 80,443,1024-65535; unset or blank keeps the checker's default."""
+    raw = os.getenv(name)
+    if raw is None or not raw.strip():
+        return DEFAULT_PORTS
+    try:
+        return parse_ports(raw)
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"{name} must be ports and ranges such as 80,443,8000-8999: {error}"
+        ) from None
+
+
 # --- Core -------------------------------------------------------------------------------------
 
 DEBUG = envbool("DEBUG", False)
@@ -116,6 +131,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Innermost, so every 404 it turns into our page still gets the headers and nonce above.
+    "webui.middleware.NotFoundPageMiddleware",
+    # Last, so its process_exception sees what views raise before any other handler does.
+    "webui.middleware.QueueOutageMiddleware",
 ]
 
 ROOT_URLCONF = "webui.urls"
@@ -244,10 +263,15 @@ if not os.getenv("EMAIL_HOST"):
 # Address blocks the checker may reach although they are not public. Empty by default: nothing
 # private. Tests and developers who want to check a local server set e.g. 127.0.0.0/8,::1/128.
 CHECKER_ALLOW_NETWORKS = envnetworks("CHECKER_ALLOW_NETWORKS")
+# The ports the checker may connect to, first URL and redirects alike; by default only 80, 443,
+# 8000, 8080 and 8443. Tests checking local servers on random ports set e.g. 1-65535.
+CHECKER_ALLOWED_PORTS = envports("CHECKER_ALLOWED_PORTS")
 # A CA file the checker trusts instead of the system store (tests with their own CA).
 CHECKER_CA_BUNDLE = os.getenv("CHECKER_CA_BUNDLE") or None
 # The engine's own deadline for one scan, seconds; keep it below SCAN_SOFT_TIME_LIMIT.
 CHECKER_DEADLINE = envint("CHECKER_DEADLINE", 45, minimum=1)
+# Each request's own deadline, seconds, within the scan's: a probe that drips costs only itself.
+CHECKER_PROBE_DEADLINE = envint("CHECKER_PROBE_DEADLINE", 10, minimum=1)
 
 # --- Scans and the queue ----------------------------------------------------------------------
 
@@ -261,6 +285,37 @@ SCAN_MAX_ATTEMPTS = envint("SCAN_MAX_ATTEMPTS", 3, minimum=1)
 # A scan still pending or running this many seconds after it was queued or started is ended as
 # failed by the reaper.
 SCAN_STALE_AFTER = envint("SCAN_STALE_AFTER", 600, minimum=SCAN_TIME_LIMIT + 1)
+# A running scan's worker writes a heartbeat this often. Three missed beats mean the worker is
+# gone: another delivery, or the reaper, takes the scan over.
+SCAN_HEARTBEAT_SECONDS = envint("SCAN_HEARTBEAT_SECONDS", 5, minimum=1)
+# A pending scan that no web process handed to the queue within this many seconds (it died
+# between saving the row and publishing the task) is handed over by the dispatcher. Keep it
+# above the time a web request may spend publishing (about 5 s with the policy below).
+SCAN_DISPATCH_AFTER = envint("SCAN_DISPATCH_AFTER", 15, minimum=1)
+# How often beat runs the dispatcher and the reaper, seconds.
+SCAN_DISPATCH_INTERVAL = envint("SCAN_DISPATCH_INTERVAL", 30, minimum=1)
+SCAN_REAP_INTERVAL = envint("SCAN_REAP_INTERVAL", 20, minimum=1)
+
+# --- Live simulations ("Will my request work?") -------------------------------------------------
+
+# The engine's deadline around one whole simulation (every preflight and request), seconds;
+# keep it below SIMULATE_SOFT_TIME_LIMIT, the task's own limit, so the site's slowness ends as
+# an answer ("did not answer in time") rather than as a failed task.
+SIMULATE_DEADLINE = envint("SIMULATE_DEADLINE", 15, minimum=1)
+SIMULATE_SOFT_TIME_LIMIT = envint("SIMULATE_SOFT_TIME_LIMIT", SIMULATE_DEADLINE + 10, minimum=1)
+SIMULATE_TIME_LIMIT = envint("SIMULATE_TIME_LIMIT", SIMULATE_SOFT_TIME_LIMIT + 10, minimum=1)
+if SIMULATE_TIME_LIMIT <= SIMULATE_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured("SIMULATE_TIME_LIMIT must be larger than SIMULATE_SOFT_TIME_LIMIT")
+SIMULATE_MAX_ATTEMPTS = envint("SIMULATE_MAX_ATTEMPTS", 2, minimum=1)
+# A simulation still pending or running this long after it was asked for or started is ended
+# as failed by the reaper.
+SIMULATE_STALE_AFTER = envint("SIMULATE_STALE_AFTER", 120, minimum=SIMULATE_TIME_LIMIT + 1)
+# Simulations one address (IPv6: one /64) may ask for, and how many one scanned host may
+# receive through us from everybody together; both in the notation of SCAN_RATE_LIMIT.
+SIMULATE_RATE_LIMIT = envrate("SIMULATE_RATE_LIMIT", "20/m")
+SIMULATE_TARGET_RATE = envrate("SIMULATE_TARGET_RATE", "60/h")
+# At most this many simulations of one host waiting or running at a time.
+SIMULATE_MAX_ACTIVE_PER_TARGET = envint("SIMULATE_MAX_ACTIVE_PER_TARGET", 3, minimum=1)
 
 REDIS_URL = os.getenv("REDIS_URL", "")
 
@@ -275,11 +330,25 @@ RATELIMIT_IPV6_MASK = 64
 # this many seconds ago is shown again instead of a new one: the checked site is not probed twice
 # because a form was submitted twice. 0 always starts a new scan.
 SCAN_REUSE_SECONDS = envint("SCAN_REUSE_SECONDS", 60)
+# Scans one client (IPv4 address, IPv6 /64) may have pending or running at once, and scans one
+# target host may have at once (from all clients together); over either, the form answers 429.
+SCAN_MAX_ACTIVE_PER_CLIENT = envint("SCAN_MAX_ACTIVE_PER_CLIENT", 3, minimum=1)
+SCAN_MAX_ACTIVE_PER_HOST = envint("SCAN_MAX_ACTIVE_PER_HOST", 3, minimum=1)
+# Reverse proxies in front of the site (CIDRs). X-Forwarded-For is believed only from a request
+# that came from one of them, and only up to the first address that is not one of them; empty,
+# the client is always REMOTE_ADDR. See webui/clients.py.
+TRUSTED_PROXIES = envnetworks("TRUSTED_PROXIES")
+RATELIMIT_IP_META_KEY = "webui.clients.client_ip"
 
 if REDIS_URL:
     # Counters every web process shares: a limit per process would multiply by their number.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that is gone fails the request in seconds (a 503 page), never hangs it.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
     }
     # django-ratelimit only lists django-redis as supported; Django's own Redis backend counts
     # with Redis's atomic INCR as well, so its "not officially supported" warning does not apply.
@@ -294,9 +363,15 @@ else:
 
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # An unacknowledged task is handed out again after this long; it must outlive the hard
-    # time limit, or a slow scan would be started twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": SCAN_TIME_LIMIT + 60}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # An unacknowledged task is handed out again after this long; it must outlive the hard
+        # time limit, or a slow scan would be started twice.
+        "visibility_timeout": SCAN_TIME_LIMIT + 60,
+        # A Redis that is gone, or that stops answering on an open connection, must fail a
+        # publish within seconds instead of holding the web request that publishes.
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
 else:
     BROKER_DIR = VAR_DIR / "broker"
     for folder in ("queue", "processed", "control"):
@@ -309,6 +384,15 @@ else:
         "control_folder": str(BROKER_DIR / "control"),
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A web request publishes while the visitor waits: two quick retries, then the scan is ended
+# with a reason and the page says to try again (webui/queueing.py).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 # Separate queue names let several copies (parallel test runs) share one Redis.
 CELERY_TASK_DEFAULT_QUEUE = os.getenv("CELERY_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
@@ -321,9 +405,20 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SOFT_TIME_LIMIT = SCAN_SOFT_TIME_LIMIT
 CELERY_TASK_TIME_LIMIT = SCAN_TIME_LIMIT
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat keeps its schedule in memory, so it needs no file and starts from any checkout with any
+# database. Nothing is lost by that: every entry is a short interval, and what is due lives in
+# the database rows, claimed with conditional updates (two beats running at once are harmless).
+CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 CELERY_BEAT_SCHEDULE = {
-    "reap-stale-scans": {"task": "webui.tasks.reap_stale_scans", "schedule": 60.0},
+    "dispatch-pending-scans": {
+        "task": "webui.tasks.dispatch_pending",
+        "schedule": float(SCAN_DISPATCH_INTERVAL),
+    },
+    "reap-stale-scans": {
+        "task": "webui.tasks.reap_stale_scans",
+        "schedule": float(SCAN_REAP_INTERVAL),
+    },
+    "reap-stale-simulations": {"task": "webui.tasks.reap_stale_simulations", "schedule": 60.0},
 }
 
 LOGGING = {

@@ -1,13 +1,19 @@
 """Celery tasks: thin wrappers that load a row, call the engine and store what came back."""
 
+import asyncio
 import logging
+import threading
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import DatabaseError, connection
 
 import checker
-from webui.models import Scan
+from checker.live import simulate_live
+from checker.simulate import SimRequest
+from webui import queueing
+from webui.models import HolderMayBeAlive, Scan, Simulation, this_worker
 from webui.options import options_from_settings
 
 log = logging.getLogger(__name__)
@@ -15,25 +21,129 @@ log = logging.getLogger(__name__)
 CRASH_MESSAGE = "Something went wrong on our side while checking this site. Please try again."
 
 
-@shared_task
-def run_scan(scan_id: int) -> None:
-    scan = Scan.objects.claim(scan_id)
-    if scan is None:
-        return  # another delivery is running it, or it has already ended
+class Heartbeat:
+    """While a scan runs, a daemon thread tells its row every SCAN_HEARTBEAT_SECONDS that the
+    worker holding it is alive, so a dead worker is noticed in seconds rather than minutes."""
+
+    def __init__(self, scan_id: int, worker: str) -> None:
+        self.scan_id = scan_id
+        self.worker = worker
+        self.every = settings.SCAN_HEARTBEAT_SECONDS
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.run, name="scan-heartbeat", daemon=True)
+
+    def __enter__(self) -> "Heartbeat":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=self.every)
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.every):
+                try:
+                    if not Scan.objects.beat(self.scan_id, self.worker):
+                        return  # ended or taken over: nothing left to vouch for
+                except DatabaseError:
+                    # A missed beat only lets a takeover come sooner; try again next time.
+                    log.warning("heartbeat for scan %s failed", self.scan_id, exc_info=True)
+                    connection.close()
+        finally:
+            connection.close()  # this thread's own connection
+
+
+@shared_task(bind=True, max_retries=None)
+def run_scan(self, scan_id: int) -> None:
+    worker = this_worker()
     try:
-        report = checker.scan(
-            scan.target_url, options_from_settings(scan.frontend_origin, scan.profile)
-        )
-    except SoftTimeLimitExceeded:
-        limit = settings.SCAN_SOFT_TIME_LIMIT
-        scan.fail(f"The scan went over its time limit ({limit} s), so we stopped it.")
-    except Exception:
-        log.exception("scan %s crashed", scan.token)
-        scan.fail(CRASH_MESSAGE)
+        scan = Scan.objects.claim(scan_id, worker)
+    except HolderMayBeAlive:
+        # A second delivery while the first may still be running it: look again once a dead
+        # holder would have missed its heartbeats. Bounded: the scan ends within its time limit.
+        raise self.retry(countdown=3 * settings.SCAN_HEARTBEAT_SECONDS) from None
+    if scan is None:
+        return  # it has already ended, or another delivery has just taken it
+    error = ""
+    with Heartbeat(scan.pk, worker):
+        try:
+            report = checker.scan(
+                scan.target_url, options_from_settings(scan.frontend_origin, scan.profile)
+            )
+        except SoftTimeLimitExceeded:
+            limit = settings.SCAN_SOFT_TIME_LIMIT
+            error = f"The scan went over its time limit ({limit} s), so we stopped it."
+        except Exception:
+            log.exception("scan %s crashed", scan.token)
+            error = CRASH_MESSAGE
+    if not Scan.objects.beat(scan.pk, worker):
+        log.warning("scan %s was taken over while this worker ran it", scan.token)
+    elif error:
+        scan.fail(error)
     else:
         scan.finish(report)
 
 
 @shared_task
+def dispatch_pending() -> int:
+    return queueing.dispatch_pending()
+
+
+@shared_task
 def reap_stale_scans() -> int:
-    return Scan.objects.reap_stale()
+    ended = Scan.objects.reap_stale()
+    if Scan.objects.requeue_abandoned():
+        queueing.dispatch_pending()  # now, rather than on the dispatcher's next run
+    return ended
+
+
+SIMULATION_CRASH_MESSAGE = (
+    "Something went wrong on our side while asking the site. Please try again."
+)
+NO_FINAL_URL_MESSAGE = "The scan this question is about has no final URL to ask."
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=settings.SIMULATE_SOFT_TIME_LIMIT,
+    time_limit=settings.SIMULATE_TIME_LIMIT,
+)
+def run_simulation(simulation_id: int) -> None:
+    simulation = Simulation.objects.claim(simulation_id)
+    if simulation is None:
+        return  # another delivery is running it, or it has already ended
+    request = simulation_request(simulation)
+    if request is None:
+        simulation.fail(NO_FINAL_URL_MESSAGE)
+        return
+    try:
+        result = asyncio.run(simulate_live(request, options_from_settings()))
+    except SoftTimeLimitExceeded:
+        limit = settings.SIMULATE_SOFT_TIME_LIMIT
+        simulation.fail(f"The simulation went over its time limit ({limit} s), so we stopped it.")
+    except Exception:
+        log.exception("simulation %s crashed", simulation.token)
+        simulation.fail(SIMULATION_CRASH_MESSAGE)
+    else:
+        simulation.finish(result.to_dict())
+
+
+def simulation_request(simulation: Simulation) -> SimRequest | None:
+    """The fetch() the row describes, aimed at the scan's final URL."""
+    report = simulation.scan.engine_report
+    url = report.final_url if report is not None else None
+    if url is None:
+        return None
+    return SimRequest(
+        origin=simulation.origin,
+        url=url,
+        method=simulation.method,
+        headers=tuple((str(name), str(value)) for name, value in simulation.headers),
+        credentials="include" if simulation.credentials else "same-origin",
+    )
+
+
+@shared_task
+def reap_stale_simulations() -> int:
+    return Simulation.objects.reap_stale()

@@ -14,17 +14,23 @@ import httpx
 from checker.analyze.evidence import quote, short
 from checker.findings import finding
 from checker.model import Exchange, Finding, Observation
+from checker.target import LocationError, resolve_location
 
 
 def _resolve(base: str, location: str) -> str | None:
     """The absolute http(s) URL a Location points to, or None when a browser could not follow."""
     try:
-        url = httpx.URL(base).join(location.strip())
-    except (httpx.InvalidURL, ValueError, UnicodeError, TypeError):
+        return resolve_location(base, location)
+    except LocationError:
         return None
-    if url.scheme not in ("http", "https") or not url.host:
-        return None
-    return str(url)
+
+
+def _location_problem(base: str, location: str) -> str:
+    try:
+        resolve_location(base, location)
+    except LocationError as exc:
+        return exc.reason
+    return ""
 
 
 def _host(url: str) -> str:
@@ -138,9 +144,13 @@ def _judge_end(
     if destination is None:
         yield finding(
             "redirect.invalid-location",
-            f"A redirect's Location cannot be followed: “{quote(location, 60)}”",
+            f"The redirect's Location “{short(location)}” is not a usable URL",
             (last.probe,),
-            (("location", quote(location)), ("status", str(last.response.status))),
+            (
+                ("location", quote(location)),
+                ("why", quote(_location_problem(last.request.url, location))),
+                ("status", str(last.response.status)),
+            ),
         )
     else:
         yield finding(

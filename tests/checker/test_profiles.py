@@ -79,6 +79,7 @@ def test_an_error_page_is_still_judged_and_the_report_says_it_is_one(
 def test_the_command_line_takes_a_profile(tls_target_server, ca_bundle, monkeypatch, capsys):
     tls_target_server.responder = json_api
     monkeypatch.setenv("CHECKER_ALLOW_NETWORKS", "127.0.0.0/8")
+    monkeypatch.setenv("CHECKER_ALLOWED_PORTS", "1-65535")  # the test server's random port
     monkeypatch.setenv("CHECKER_CA_BUNDLE", ca_bundle)
 
     main([tls_target_server.url + "/", "--json", "--profile", "page"])

@@ -62,3 +62,62 @@ def test_it_serialises_origins() -> None:
 def test_it_rejects_origins_that_are_not_origins(raw: str) -> None:
     with pytest.raises(TargetError):
         parse_origin(raw)
+
+
+# A host made of valid labels that is still far over DNS's 253 characters: 735 in all.
+LONG_HOST = ".".join(["a" * 63] * 11 + ["b" * 27, "com"])
+
+
+def test_a_host_over_253_characters_is_refused_with_its_length_and_253_is_accepted() -> None:
+    assert len(LONG_HOST) == 735
+    for raw in (LONG_HOST, f"https://{LONG_HOST}/", f"http://{LONG_HOST}:8080/x"):
+        with pytest.raises(TargetError) as caught:
+            parse_target(raw)
+        assert caught.value.message == (
+            "That host name has 735 characters; DNS names are at most 253 characters long."
+        )
+    longest = ".".join(["a" * 63] * 3 + ["b" * 57, "com"])
+    assert len(longest) == 253
+    assert parse_target(longest).host == longest
+
+
+def test_a_url_that_percent_encodes_past_2048_characters_is_refused_and_2048_accepted() -> None:
+    raw = "example.com/" + "ü" * 400  # 412 characters typed, 2 420 once percent-encoded
+    with pytest.raises(TargetError) as caught:
+        parse_target(raw)
+    assert caught.value.message == (
+        "That address is too long: written out as a request URL (non-ASCII characters "
+        "percent-encoded) it has 2420 characters, and the limit is 2048."
+    )
+    prefix = "https://example.com/"
+    assert len(parse_target(prefix + "x" * (2048 - len(prefix))).url) == 2048
+
+
+def test_an_origin_with_a_host_over_253_characters_is_refused() -> None:
+    with pytest.raises(TargetError, match="at most 253 characters"):
+        parse_origin(f"https://{LONG_HOST}")
+
+
+@pytest.mark.parametrize(
+    ("raw", "spec"),
+    [
+        ("example.com", "example.com/"),
+        ("  Example.COM  ", "example.com/"),
+        ("https://example.com", "https://example.com/"),
+        ("http://example.com:8080", "http://example.com:8080/"),
+        ("bücher.example/ü?q=1", "xn--bcher-kva.example/%C3%BC?q=1"),
+        ("example.com:8443/path", "example.com:8443/path"),
+        ("127.0.0.1:8000/x", "127.0.0.1:8000/x"),
+        ("[2001:db8::1]:8000/x", "[2001:db8::1]:8000/x"),
+        ("http://[2001:db8::1]/x", "http://[2001:db8::1]/x"),
+    ],
+)
+def test_the_spec_keeps_whether_a_scheme_was_typed_and_reads_back_to_the_same_target(
+    raw: str, spec: str
+) -> None:
+    target = parse_target(raw)
+    assert target.spec == spec
+    again = parse_target(target.spec)
+    assert again.url == target.url
+    assert again.explicit_scheme is target.explicit_scheme
+    assert again.spec == spec

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import LOOPBACK
+from tests.conftest import ALL_PORTS, LOOPBACK
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,6 +59,7 @@ def own_rate_limit_counters(settings) -> None:
 def allow_loopback(settings, ca_bundle: str):
     """Let the checker reach the local target servers, as a developer would for local testing."""
     settings.CHECKER_ALLOW_NETWORKS = LOOPBACK
+    settings.CHECKER_ALLOWED_PORTS = ALL_PORTS
     settings.CHECKER_CA_BUNDLE = ca_bundle
     return settings
 
@@ -78,9 +79,10 @@ def database_url(settings_dict: dict) -> str:
 class WorkerProcess:
     """`celery -A webui worker` in a subprocess, on a queue no other test run uses."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, args: tuple[str, ...] = ()) -> None:
         self.env = env
         self.log_path = log_path
+        self.args = args
         self.process: subprocess.Popen | None = None
 
     def start(self) -> WorkerProcess:
@@ -97,6 +99,7 @@ class WorkerProcess:
             "--without-mingle",
             "--without-gossip",
             "--without-heartbeat",
+            *self.args,
         ]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
@@ -134,6 +137,9 @@ def celery_worker(
 ) -> Iterator[Callable[..., WorkerProcess]]:
     """A function that starts a real worker with this test's database, broker and settings.
 
+    Positional arguments are extra command-line options (e.g. "-B" for beat inside the worker);
+    keyword arguments are extra environment variables (settings).
+
     The test's own publisher is pointed at the same private queue, so tasks queued by views in
     this process reach that worker and no other.
     """
@@ -146,17 +152,18 @@ def celery_worker(
     app.conf.task_default_queue = queue
     workers: list[WorkerProcess] = []
 
-    def start(**extra_env: str) -> WorkerProcess:
+    def start(*args: str, **extra_env: str) -> WorkerProcess:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "webui.settings",
             "DATABASE_URL": database_url(connection.settings_dict),
             "CELERY_QUEUE": queue,
             "CHECKER_ALLOW_NETWORKS": ",".join(LOOPBACK),
+            "CHECKER_ALLOWED_PORTS": "1-65535",
             "CHECKER_CA_BUNDLE": ca_bundle,
             **extra_env,
         }
-        worker = WorkerProcess(env, tmp_path / f"worker-{len(workers)}.log")
+        worker = WorkerProcess(env, tmp_path / f"worker-{len(workers)}.log", args)
         workers.append(worker)
         return worker.start()
 

@@ -24,7 +24,7 @@ import trustme
 
 import checker
 from checker import Options, Severity
-from tests.conftest import LOOPBACK
+from tests.conftest import ALL_PORTS, LOOPBACK
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -169,7 +169,12 @@ def problems(report: checker.Report) -> str:
 
 @pytest.mark.parametrize("path", PAGES)
 def test_the_site_served_as_in_production_scores_a_plus_on_its_own_checker(live_site, path):
-    options = Options(allow_networks=LOOPBACK, ca_bundle=live_site.ca_bundle, deadline=30.0)
+    options = Options(
+        allow_networks=LOOPBACK,
+        allowed_ports=ALL_PORTS,
+        ca_bundle=live_site.ca_bundle,
+        deadline=30.0,
+    )
 
     report = checker.scan(live_site.http_url + path, options)
 

@@ -109,6 +109,7 @@ def test_a_redirect_the_guard_refuses_ends_unreachable_with_the_guards_reason(
     client, settings, target_server
 ):
     settings.CHECKER_ALLOW_NETWORKS = ("127.0.0.1/32",)  # 127.0.0.2 stays private
+    settings.CHECKER_ALLOWED_PORTS = ((target_server.port, target_server.port),)
     target_server.responder = lambda request: (
         302,
         [("Location", f"http://127.0.0.2:{target_server.port}/")],

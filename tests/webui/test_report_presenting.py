@@ -26,6 +26,7 @@ from webui.presenting import (
     severity_bar,
     severity_counts,
     summary_sentence,
+    timed_out_notice,
 )
 
 TARGET = Target("shop.example", "https", "shop.example", 443, "/")
@@ -273,3 +274,49 @@ def test_a_score_trend_maps_higher_scores_higher_up():
     assert y0 > y1 > y2 == 6
     assert trend.points == f"{x0},{y0} {x1},{y1} {x2},{y2}"
     assert score_trend([80]) is None
+
+
+def timed_out_preflight(probe: str, seconds: float) -> Exchange:
+    return Exchange(
+        probe,
+        Request("OPTIONS", "https://shop.example/", (("Origin", EVIL),)),
+        error=f"shop.example did not finish answering within {seconds:g} s.",
+        elapsed_ms=seconds * 1000 + 3.2,
+        origin_label="arbitrary",
+        timed_out=True,
+    )
+
+
+def test_the_notice_names_every_probe_that_timed_out_and_how_long_it_was_given():
+    slow = (
+        timed_out_preflight("cors.preflight.arbitrary", 10),
+        timed_out_preflight("cors.preflight.null", 10),
+        timed_out_preflight("cors.preflight.self", 10),
+    )
+    report = make_report([], exchanges=slow)
+
+    assert timed_out_notice(report) == (
+        "3 probes did not answer within 10 s and were not judged: "
+        "cors.preflight.arbitrary, cors.preflight.null, cors.preflight.self."
+    )
+    assert report_view(report).timed_out == timed_out_notice(report)
+
+
+def test_one_timed_out_probe_reads_in_the_singular():
+    report = make_report([], exchanges=(timed_out_preflight("cors.preflight.null", 1.5),))
+    assert timed_out_notice(report) == (
+        "1 probe did not answer within 1.5 s and was not judged: cors.preflight.null."
+    )
+
+
+def test_no_notice_when_every_probe_answered_or_only_a_body_was_cut():
+    body_cut = Exchange(
+        "main.1",
+        Request("GET", "https://shop.example/"),
+        Response(200, (), body="<p>part", body_truncated=True),
+        error="shop.example sent its headers but did not finish the body within 10 s.",
+        timed_out=True,
+    )
+    assert timed_out_notice(make_report([])) is None
+    assert timed_out_notice(make_report([], exchanges=(body_cut,))) is None
+    assert report_view(make_report([])).timed_out is None

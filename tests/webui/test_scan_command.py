@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import LOOPBACK
+from tests.conftest import ALL_PORTS, LOOPBACK
 from tests.webui.conftest import GOOD_HEADERS
 
 
@@ -17,7 +17,11 @@ def without_timings(text: str) -> str:
 
 
 def checker_cli(*args: str) -> str:
-    env = {**os.environ, "CHECKER_ALLOW_NETWORKS": ",".join(LOOPBACK)}
+    env = {
+        **os.environ,
+        "CHECKER_ALLOW_NETWORKS": ",".join(LOOPBACK),
+        "CHECKER_ALLOWED_PORTS": "1-65535",
+    }
     command = [sys.executable, "-m", "checker", *args]
     return subprocess.run(command, env=env, capture_output=True, text=True).stdout
 
@@ -63,6 +67,7 @@ def test_it_exits_with_1_when_the_site_cannot_be_checked(target_server, allow_lo
 
 def test_it_uses_the_settings_and_refuses_loopback_by_default(target_server, settings):
     settings.CHECKER_ALLOW_NETWORKS = ()
+    settings.CHECKER_ALLOWED_PORTS = ALL_PORTS  # so that the address is what gets refused
     out = StringIO()
     with pytest.raises(SystemExit):
         call_command("scan", target_server.url, stdout=out)

@@ -1,41 +1,74 @@
-"""The "Will my request work?" page against a real local target server."""
+"""The "Will my request work?" pages: the form queues a question, the permalink shows progress.
+
+The web process never talks to the site: these tests run no worker, so whatever reaches a target
+server here would have come from the view. Where a verdict is needed, the task runs in this
+process, as tests/webui/test_report.py does for scans; the real worker is in
+test_simulate_worker.py, and the verdicts themselves in tests/checker/test_live.py.
+"""
 
 from __future__ import annotations
 
-import pytest
+import os
+import socket
+import uuid
+from datetime import UTC, datetime, timedelta
 
-from webui.models import Scan
-from webui.tasks import run_scan
+import pytest
+import time_machine
+from django.conf import settings as django_settings
+from django.utils import timezone
+
+from tests.targets import RawServer
+from webui.models import Scan, Simulation
+from webui.tasks import run_scan, run_simulation
 
 APP = "https://app.example"
+IPV4 = "203.0.113.7"
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def scan(client, allow_loopback, target_server) -> Scan:
-    target_server.responder = lambda request: (200, [("Content-Type", "text/html")], b"<p>hi")
-    response = client.post("/", {"target": target_server.url + "/api"})
+def frozen_clock():
+    # The rate counters are per fixed time window; a window ending mid-test would reset them.
+    with time_machine.travel(datetime.now(UTC), tick=False) as traveller:
+        yield traveller
+
+
+def finished_scan(client, url: str) -> Scan:
+    response = client.post("/", {"target": url})
     scan = Scan.objects.get(token=response["Location"].split("/")[2])
     run_scan(scan.pk)
     scan.refresh_from_db()
     assert scan.status == Scan.Status.DONE, scan.error
+    return scan
+
+
+@pytest.fixture
+def scan(client, allow_loopback, target_server) -> Scan:
+    target_server.responder = lambda request: (200, [("Content-Type", "text/html")], b"<p>hi")
+    scan = finished_scan(client, target_server.url + "/api")
     target_server.requests.clear()
     return scan
 
 
-def cors_answers(allow_origin: str | None, allow_methods: str = "GET"):
+def cors_answers(allow_origin: str | None):
     def respond(request):
-        headers = [("Content-Type", "application/json"), ("X-Total", "3")]
+        headers = [("Content-Type", "application/json")]
         if allow_origin:
             headers.append(("Access-Control-Allow-Origin", allow_origin))
-        if request.method == "OPTIONS":
-            headers.append(("Access-Control-Allow-Methods", allow_methods))
-            headers.append(("Access-Control-Allow-Headers", "x-api-key"))
-            return 204, headers, b""
         return 200, headers, b"{}"
 
     return respond
+
+
+def ask(client, scan: Scan, address: str = IPV4, htmx: bool = False, **fields):
+    data = {"origin": APP, "method": "GET", **fields}
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(f"/r/{scan.token}/simulate/", data, REMOTE_ADDR=address, headers=headers)
+
+
+# --- Asking ----------------------------------------------------------------------------------
 
 
 def test_the_form_renders_and_works_without_javascript(client, scan):
@@ -45,48 +78,312 @@ def test_the_form_renders_and_works_without_javascript(client, scan):
     assert "csrfmiddlewaretoken" in html
 
 
-def test_it_says_a_request_without_allow_origin_is_blocked(client, scan, target_server):
-    target_server.responder = cors_answers(None)
-    response = client.post(f"/r/{scan.token}/simulate/", {"origin": APP, "method": "GET"})
+def answer_every_request(conn) -> None:
+    conn.recv(65536)
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\n"
+        b"Connection: close\r\n\r\nhi"
+    )
+
+
+@pytest.fixture
+def private_queue():
+    """Queue the test's tasks where no worker listens, and throw them away afterwards."""
+    from webui.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    yield queue
+    app.conf.task_default_queue = previous
+    if os.environ.get("REDIS_URL"):
+        import redis
+
+        redis.Redis.from_url(os.environ["REDIS_URL"]).delete(queue)
+    else:
+        for message in (django_settings.BROKER_DIR / "queue").glob(f"*{queue}*"):
+            message.unlink()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_posting_queues_the_question_and_the_web_process_connects_to_nothing(
+    client, allow_loopback, private_queue
+):
+    with RawServer(answer_every_request) as target:
+        scan = finished_scan(client, target.url)
+        connections = target.accepted
+
+        response = ask(client, scan, method="PUT", headers="X-Api-Key: secret")
+
+        simulation = Simulation.objects.get()
+        assert response.status_code == 303
+        assert response["Location"] == f"/r/{scan.token}/simulate/{simulation.token}/"
+        assert simulation.status == Simulation.Status.PENDING
+        assert simulation.queued is not None  # handed to the broker, which no worker reads
+        assert (simulation.origin, simulation.method) == (APP, "PUT")
+        assert simulation.headers == [["X-Api-Key", "secret"]]
+        assert target.accepted == connections
+
+
+def test_the_question_page_polls_while_pending_and_works_without_javascript(client, scan):
+    response = ask(client, scan)
+    html = client.get(response["Location"]).content.decode()
+
+    assert f'hx-get="{response["Location"]}"' in html
+    assert 'hx-trigger="every 1s"' in html
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in html
+    assert f'href="{response["Location"]}"' in html  # a plain link for when polling cannot run
+    assert "Your question is queued" in html
+    assert 'value="https://app.example"' in html  # the form, filled in as the question was asked
+
+
+def test_the_partial_keeps_polling_while_the_simulation_is_pending(client, scan):
+    location = ask(client, scan)["Location"]
+
+    response = client.get(location, headers={"HX-Request": "true"})
+
     html = response.content.decode()
-    assert "No: the browser blocks this request" in html
-    assert "No &#x27;Access-Control-Allow-Origin&#x27; header is present" in html
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="simulation-state"')
+    assert "<html" not in html
+    assert 'hx-trigger="every 1s"' in html
+
+
+def test_the_partial_stops_polling_with_the_verdict_once_the_task_has_run(
+    client, scan, target_server
+):
+    target_server.responder = cors_answers(None)
+    location = ask(client, scan)["Location"]
+    simulation = Simulation.objects.get()
+
+    run_simulation(simulation.pk)
+
+    simulation.refresh_from_db()
+    assert simulation.status == Simulation.Status.DONE
+    assert simulation.attempts == 1 and simulation.started <= simulation.finished
     [sent] = target_server.requests
     assert (sent.method, sent.header("Origin")) == ("GET", APP)
-
-
-def test_it_sends_a_real_preflight_but_never_the_state_changing_method(client, scan, target_server):
-    target_server.responder = cors_answers(APP, "PUT")
-    response = client.post(
-        f"/r/{scan.token}/simulate/",
-        {"origin": APP, "method": "PUT", "headers": "X-Api-Key: secret"},
-    )
+    response = client.get(location, headers={"HX-Request": "true"})
     html = response.content.decode()
-    assert "Yes: the browser lets your script read the response" in html
-    assert "We did not send PUT to your site" in html
-    assert [r.method for r in target_server.requests] == ["OPTIONS", "GET"]
-    preflight = target_server.requests[0]
-    assert preflight.header("Access-Control-Request-Method") == "PUT"
-    assert preflight.header("Access-Control-Request-Headers") == "x-api-key"
-    assert all(r.header("X-Api-Key") is None for r in target_server.requests)
+    assert response.status_code == 286
+    assert "hx-get" not in html
+    assert "No: the browser blocks this request" in html
+    assert "No &#x27;Access-Control-Allow-Origin&#x27; header is present" in html
+    page = client.get(location).content.decode()
+    assert "No: the browser blocks this request" in page
+    assert "<noscript><meta" not in page
 
 
-def test_the_htmx_request_gets_only_the_verdict(client, scan, target_server):
-    target_server.responder = cors_answers("*")
-    response = client.post(
-        f"/r/{scan.token}/simulate/",
-        {"origin": APP, "method": "GET", "credentials": "on"},
-        headers={"HX-Request": "true"},
-    )
+def test_the_htmx_post_swaps_in_the_progress_and_gives_the_page_its_permalink(client, scan):
+    response = ask(client, scan, credentials="on", htmx=True)
+
+    simulation = Simulation.objects.get()
     html = response.content.decode()
+    assert response.status_code == 200
+    assert response["HX-Push-Url"] == f"/r/{scan.token}/simulate/{simulation.token}/"
     assert html.lstrip().startswith('<div id="simulate-result"')
     assert "<html" not in html
-    assert "allow-origin-wildcard-credentials" in html
+    assert f'hx-get="{response["HX-Push-Url"]}"' in html
+    assert simulation.credentials is True
 
 
-def test_it_rejects_an_origin_with_a_path_and_sends_nothing(client, scan, target_server):
-    response = client.post(
-        f"/r/{scan.token}/simulate/", {"origin": "https://app.example/page", "method": "GET"}
-    )
+def test_it_rejects_an_origin_with_a_path_and_queues_nothing(client, scan, target_server):
+    response = ask(client, scan, origin="https://app.example/page")
+
     assert "Enter an origin such as" in response.content.decode()
+    assert Simulation.objects.count() == 0
     assert target_server.requests == []
+
+
+def test_a_question_about_another_scan_is_not_found(client, scan):
+    location = ask(client, scan)["Location"]
+    other = Scan.objects.create(site=scan.site, target_raw="x", target_url="https://x/")
+
+    assert client.get(location.replace(scan.token, other.token)).status_code == 404
+
+
+# --- Limits ----------------------------------------------------------------------------------
+
+
+def test_an_address_may_ask_the_allowed_number_of_questions_and_no_more(
+    client, scan, settings, frozen_clock, django_capture_on_commit_callbacks
+):
+    settings.SIMULATE_RATE_LIMIT = "2/m"
+    assert ask(client, scan).status_code == 303
+    assert ask(client, scan).status_code == 303
+    Simulation.objects.update(status=Simulation.Status.DONE)  # the per-host cap is not the point
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = ask(client, scan)
+
+    html = response.content.decode()
+    assert response.status_code == 429
+    assert response["Retry-After"] == "60"
+    assert "Too many simulations from your network: the limit is 2 simulations per minute." in html
+    assert "please try again in a minute." in html
+    assert 'value="https://app.example"' in html  # the form comes back as it was filled in
+    assert Simulation.objects.count() == 2
+    assert callbacks == []
+    # Another network keeps its own allowance.
+    assert ask(client, scan, address="198.51.100.20").status_code == 303
+
+
+def test_the_htmx_refusal_is_the_result_partial_with_the_reason(
+    client, scan, settings, frozen_clock
+):
+    settings.SIMULATE_RATE_LIMIT = "1/m"
+    ask(client, scan)
+    Simulation.objects.update(status=Simulation.Status.DONE)
+
+    response = ask(client, scan, htmx=True)
+
+    html = response.content.decode()
+    assert response.status_code == 429
+    assert html.lstrip().startswith('<div id="simulate-result"')
+    assert "Too many simulations from your network" in html
+
+
+def test_one_host_gets_only_so_many_questions_from_everybody_together(
+    client, scan, settings, frozen_clock
+):
+    settings.SIMULATE_TARGET_RATE = "2/h"
+    for address in ("198.51.100.1", "198.51.100.2"):
+        assert ask(client, scan, address=address).status_code == 303
+        Simulation.objects.update(status=Simulation.Status.DONE)
+
+    response = ask(client, scan, address="198.51.100.3")
+
+    html = response.content.decode()
+    assert response.status_code == 429
+    assert response["Retry-After"] == "3600"
+    assert f"{scan.site.host} has been asked as many questions through us as we allow" in html
+    assert "2 simulations per hour, from all visitors together" in html
+    assert Simulation.objects.count() == 2
+
+
+def test_one_host_has_only_so_many_simulations_under_way_at_once(client, scan, settings):
+    settings.SIMULATE_MAX_ACTIVE_PER_TARGET = 2
+    first = ask(client, scan, address="198.51.100.1")
+    ask(client, scan, address="198.51.100.2")
+
+    response = ask(client, scan, address="198.51.100.3")
+
+    html = response.content.decode()
+    assert response.status_code == 429
+    assert response["Retry-After"] == str(settings.SIMULATE_DEADLINE)
+    assert "We are already running as many simulations of 127.0.0.1 as we allow" in html
+    assert Simulation.objects.count() == 2
+    # Once one has ended, the next may be asked.
+    Simulation.objects.filter(token=first["Location"].split("/")[4]).update(status="done")
+    assert ask(client, scan, address="198.51.100.3").status_code == 303
+
+
+# --- Claims and the reaper -------------------------------------------------------------------
+
+
+def make_simulation(scan: Scan, **fields) -> Simulation:
+    return Simulation.objects.create(scan=scan, origin=APP, method="GET", **fields)
+
+
+def test_a_second_delivery_does_not_run_a_simulation_again(scan):
+    simulation = make_simulation(scan)
+
+    assert Simulation.objects.claim(simulation.pk) is not None
+    assert Simulation.objects.claim(simulation.pk) is None
+
+    simulation.refresh_from_db()
+    assert (simulation.status, simulation.attempts) == (Simulation.Status.RUNNING, 1)
+
+
+def test_a_simulation_out_of_attempts_is_given_up_with_the_reason(scan, settings):
+    long_ago = timezone.now() - timedelta(seconds=settings.SIMULATE_TIME_LIMIT + 1)
+    simulation = make_simulation(
+        scan, status="running", started=long_ago, attempts=settings.SIMULATE_MAX_ATTEMPTS
+    )
+
+    assert Simulation.objects.claim(simulation.pk) is None
+
+    simulation.refresh_from_db()
+    assert simulation.status == Simulation.Status.FAILED
+    assert "never finished, so we gave up" in simulation.error
+
+
+def test_the_reaper_ends_simulations_left_pending_or_running(scan, settings):
+    old = timezone.now() - timedelta(seconds=settings.SIMULATE_STALE_AFTER + 1)
+    pending = make_simulation(scan, created=old)
+    running = make_simulation(scan, status="running", started=old)
+    fresh = make_simulation(scan)
+
+    assert Simulation.objects.reap_stale() == 2
+
+    for simulation in (pending, running, fresh):
+        simulation.refresh_from_db()
+    assert pending.status == running.status == Simulation.Status.FAILED
+    assert "did not finish in time" in pending.error
+    assert fresh.status == Simulation.Status.PENDING
+    assert "reap-stale-simulations" in settings.CELERY_BEAT_SCHEDULE
+
+
+# --- Outages ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dead_redis_url():
+    """The URL of a Redis that is not there: a port bound on loopback that accepts nothing."""
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("REDIS_URL is not set: this test needs the Redis broker")
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield f"redis://127.0.0.1:{held.getsockname()[1]}/0"
+
+
+@pytest.fixture
+def broker_down(dead_redis_url):
+    from webui.celery import app
+
+    def point_at(url: str) -> None:
+        app.conf.broker_url = url
+        app._pool = None  # the publisher's connections were made for the old URL
+        app.amqp._producer_pool = None
+
+    previous = app.conf.broker_url
+    point_at(dead_redis_url)
+    yield dead_redis_url
+    point_at(previous)
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_down_the_question_ends_failed_and_the_answer_is_503(
+    client, scan, broker_down
+):
+    response = ask(client, scan)
+
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert "Please try again in a minute." in html
+    simulation = Simulation.objects.get()
+    assert simulation.status == Simulation.Status.FAILED
+    assert "our task queue is not answering" in simulation.error
+    assert simulation.queued is None
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_down_entirely_nothing_is_written_and_the_answer_is_503(
+    client, scan, broker_down, settings
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": broker_down,
+        }
+    }
+
+    response = ask(client, scan)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert "Please try again in a minute." in response.content.decode()
+    assert Simulation.objects.count() == 0

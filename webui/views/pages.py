@@ -1,15 +1,15 @@
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from checker import scoring as scoring_table
-from webui import limits
+from webui import limits, queueing
+from webui.clients import client_key
 from webui.forms import ScanForm
 from webui.models import Scan, Site
 from webui.presenting import caps_table, cutoffs_table, scoring_groups
-from webui.tasks import run_scan
 
 
 class HttpResponseSeeOther(HttpResponseRedirect):
@@ -22,37 +22,80 @@ def home(request):
     form = ScanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         cleaned = form.cleaned_data
-        scan = limits.recent_scan(
-            cleaned["target"].url, cleaned["frontend_origin"], cleaned["profile"]
-        )
-        if scan is None and limits.over_scan_rate(request):
-            return refuse_too_many(request, form)
-        scan = scan or queue_scan(form.data["target"].strip(), form.cleaned_data)
+        target = cleaned["target"]
+        # A private scan is never shown to anyone else, nor anyone else's to its author.
+        scan = None
+        if not cleaned["private"]:
+            recent = limits.recent_scan(target.spec, cleaned["frontend_origin"], cleaned["profile"])
+            scan = queueing.ensure_queued(recent)  # never join a scan that nothing will run
+        if scan is None:
+            client = client_key(request)
+            busy = limits.busy_message(client, target.host)
+            if busy is not None:
+                return refuse(request, form, busy, limits.busy_retry_seconds())
+            if limits.over_scan_rate(request):
+                rate = settings.SCAN_RATE_LIMIT
+                return refuse(
+                    request, form, limits.too_many_message(rate), limits.rate_window_seconds(rate)
+                )
+            scan = queue_scan(form.data["target"].strip(), cleaned, client)
+            # A joined scan (a parallel submission won the insert) must have been queued too.
+            scan = queueing.ensure_queued(scan)
         return HttpResponseSeeOther(scan.get_absolute_url())
     return render(request, "webui/home.html", {"form": form})
 
 
-def refuse_too_many(request, form: ScanForm):
-    rate = settings.SCAN_RATE_LIMIT
-    form.add_error("target", limits.too_many_message(rate))
+def refuse(request, form: ScanForm, message: str, retry_after: int):
+    form.add_error("target", message)
     response = render(request, "webui/home.html", {"form": form}, status=429)
-    response["Retry-After"] = str(limits.rate_window_seconds(rate))
+    response["Retry-After"] = str(retry_after)
     return response
 
 
 @transaction.atomic
-def queue_scan(raw: str, cleaned: dict) -> Scan:
+def queue_scan(raw: str, cleaned: dict, client: str = "") -> Scan:
     target = cleaned["target"]
     site, _ = Site.objects.get_or_create(host=target.host)
-    scan = Scan.objects.create(
+    scan, created = create_or_join(
         site=site,
         target_raw=raw,
-        target_url=target.url,
+        # The spec, not the URL: a target typed without a scheme must still start over http://.
+        target_url=target.spec,
         frontend_origin=cleaned["frontend_origin"],
         profile=cleaned.get("profile", ""),
+        private=cleaned["private"],
+        client=client,
     )
-    run_scan.delay_on_commit(scan.pk)
+    if not created:
+        return scan
+    queueing.enqueue_on_commit(scan)  # a dead broker ends the scan and answers 503
     return scan
+
+
+JOIN_ATTEMPTS = 3
+
+
+def create_or_join(**fields) -> tuple[Scan, bool]:
+    """A new scan, or the public one already under way for the same target, origin and profile.
+
+    The one_active_scan_per_target constraint decides between parallel submissions: the insert
+    runs in a savepoint, and when the constraint refuses it, the row that won is joined. If that
+    row ended in the moment between, there is nothing to join and the insert is tried again.
+    """
+    attempt = 1
+    while True:
+        try:
+            with transaction.atomic():
+                return Scan.objects.create(**fields), True
+        except IntegrityError:
+            joined = limits.active_scan(
+                fields["target_url"], fields["frontend_origin"], fields.get("profile", "")
+            )
+            if joined is not None:
+                return joined, False
+            if attempt == JOIN_ATTEMPTS:
+                raise
+            attempt += 1
 
 
 @require_safe

@@ -1,4 +1,4 @@
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -32,7 +32,11 @@ def report(request, token: str):
 
 def site(request, host: str):
     site = get_object_or_404(Site, host=host.lower())
-    scans = list(site.scans.all()[:HISTORY_LENGTH])
+    # Private scans are listed nowhere; a site known only from private scans has no page at all,
+    # so its page cannot even tell that someone checked it.
+    scans = list(site.scans.filter(private=False)[:HISTORY_LENGTH])
+    if not scans:
+        raise Http404("No public scans of this site.")
     graded = [scan.score for scan in reversed(scans) if scan.score is not None]
     trend = score_trend(graded)
     return render(request, "webui/site.html", {"site": site, "scans": scans, "trend": trend})

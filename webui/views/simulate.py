@@ -1,40 +1,48 @@
-""" "Will my request work?": the CORS simulator run against the scanned site's live answers.
+""" "Will my request work?": a question about a scanned site, answered by the worker.
 
-The view only validates and renders; the thinking is ``checker.simulate`` and the network is
-``checker.retrieve.send_probes`` (the same SSRF guard and limits as a scan). We send a real
-preflight when one is needed, because OPTIONS changes nothing on a server. We never send
-PUT, PATCH, DELETE or POST to someone's site: the actual request is replaced by a GET with the
-same Origin, and the verdict says so. Only the Origin header (and, for a preflight, the
-Access-Control-Request-* headers) travels; the headers typed in the form are never sent.
+The web process never talks to the site. Posting the form stores the question as a
+``Simulation`` row and queues ``run_simulation``; the worker runs ``checker.live`` (the simulator
+plus the guarded engine, within one deadline) and stores the result. The question's permalink
+shows progress the way the report does (htmx polls a partial, 286 stops it, a meta refresh
+without JavaScript) and then the verdict.
+
+Questions are limited three ways, all before anything is written: per visitor
+(SIMULATE_RATE_LIMIT), per scanned host from everybody together (SIMULATE_TARGET_RATE), and by
+how many of one host's simulations may wait or run at once (SIMULATE_MAX_ACTIVE_PER_TARGET).
 """
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
-
 from django import forms
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+from django_htmx.http import HttpResponseStopPolling
+from kombu.exceptions import OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from checker import netguard
-from checker.model import Exchange, ProbeSpec
-from checker.retrieve import send_probes
-from checker.simulate import (
-    NoResponse,
-    Outgoing,
-    SimRequest,
-    Verdict,
-    recorded,
-    serialise_origin,
-)
-from checker.simulate import simulate as run_simulator
-from webui.models import Scan
-from webui.options import options_from_settings
+from checker.live import LiveSimulation
+from checker.simulate import serialise_origin
+from webui import limits
+from webui.models import Scan, Simulation, Site
+from webui.tasks import run_simulation
+from webui.views.pages import HttpResponseSeeOther
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
-SENT_AS_IS = ("GET", "HEAD")  # methods we send to a site unchanged; anything else becomes GET
 MAX_HEADER_LINES = 20
-MAX_REQUESTS = 12  # preflights and requests along a redirect chain, per simulation
+TEMPLATE = "reports/simulate.html"
+# The broker or the shared cache cannot be reached (Redis down, or a broker URL with no server).
+QUEUE_DOWN = (OperationalError, RedisConnectionError, RedisTimeoutError)
+QUEUE_DOWN_MESSAGE = (
+    "We cannot queue your question right now: our task queue is not answering. Nothing was sent "
+    "to the site. Please try again in a minute."
+)
+QUEUE_DOWN_RETRY_AFTER = 60
 
 
 class SimulateForm(forms.Form):
@@ -78,68 +86,128 @@ class SimulateForm(forms.Form):
         return tuple(pairs)
 
 
-@dataclass(frozen=True)
-class Simulation:
-    verdict: Verdict
-    exchanges: tuple[Exchange, ...]  # what we actually sent to the site, in order
-    replaced_method: str | None  # the method we did not send (checked with a GET instead)
-    stopped: bool  # we hit MAX_REQUESTS before the simulation completed
+def final_url(scan: Scan) -> str | None:
+    report = scan.engine_report if scan.status == Scan.Status.DONE else None
+    return report.final_url if report is not None else None
 
 
-def probe_for(outgoing: Outgoing, index: int) -> ProbeSpec:
-    """The request we actually send for one the browser would send: never a state change."""
-    wanted = {"origin", "access-control-request-method", "access-control-request-headers"}
-    headers = tuple((name, value) for name, value in outgoing.headers if name.lower() in wanted)
-    if outgoing.kind == "preflight":
-        return ProbeSpec(f"simulate.{index}.preflight", "OPTIONS", headers)
-    method = outgoing.method if outgoing.method in SENT_AS_IS else "GET"
-    return ProbeSpec(f"simulate.{index}.request", method, headers)
-
-
-def run(request: SimRequest, options) -> Simulation:
-    answers: dict = {}
-    exchanges: list[Exchange] = []
-    replaced: str | None = None
-    verdict = run_simulator(request, recorded(answers))
-    while not verdict.complete and len(exchanges) < MAX_REQUESTS:
-        wanted = verdict.waiting_for
-        spec = probe_for(wanted, len(exchanges))
-        if spec.method != wanted.method:
-            replaced = wanted.method
-        try:
-            [exchange] = asyncio.run(send_probes(wanted.url, [spec], options))
-        except (netguard.AddressRefused, netguard.ResolutionFailed) as exc:
-            answers[(wanted.hop, wanted.kind)] = NoResponse(exc.message)
-        else:
-            exchanges.append(exchange)
-            answers[(wanted.hop, wanted.kind)] = exchange.response or NoResponse(
-                exchange.error or "no answer"
-            )
-        verdict = run_simulator(request, recorded(answers))
-    return Simulation(verdict, tuple(exchanges), replaced, not verdict.complete)
-
-
+@require_http_methods(["GET", "HEAD", "POST"])
 def simulate(request, token: str):
     scan = get_object_or_404(Scan.objects.select_related("site"), token=token)
-    report = scan.engine_report if scan.status == Scan.Status.DONE else None
-    url = report.final_url if report is not None else None
+    url = final_url(scan)
     form = SimulateForm(
         request.POST if request.method == "POST" else None,
         initial={"origin": scan.frontend_origin or ""},
     )
-    result = None
-    if request.method == "POST" and url is not None and form.is_valid():
-        data = form.cleaned_data
-        sim_request = SimRequest(
-            origin=data["origin"],
-            url=url,
-            method=data["method"],
-            headers=data["headers"],
-            credentials="include" if data["credentials"] else "same-origin",
+    context = {"scan": scan, "url": url, "form": form, "deadline": settings.SIMULATE_DEADLINE}
+    if request.method != "POST" or url is None or not form.is_valid():
+        template = TEMPLATE + "#result" if request.htmx and request.method == "POST" else TEMPLATE
+        return render(request, template, context)
+    try:
+        refusal = refusal_for(request, scan.site.host)
+        if refusal is not None:
+            message, retry_after = refusal
+            return refuse(request, context, message, 429, retry_after)
+        simulation = queue_simulation(scan, form.cleaned_data)
+    except QUEUE_DOWN:
+        return refuse(request, context, QUEUE_DOWN_MESSAGE, 503, QUEUE_DOWN_RETRY_AFTER)
+    if simulation is None:
+        message = limits.simulate_target_busy_message(scan.site.host)
+        return refuse(request, context, message, 429, settings.SIMULATE_DEADLINE)
+    if simulation.status == Simulation.Status.FAILED:  # the broker refused the task
+        return refuse(request, context, QUEUE_DOWN_MESSAGE, 503, QUEUE_DOWN_RETRY_AFTER)
+    if request.htmx:
+        # Swap the progress in where the verdict will appear, and give the page its permalink.
+        context["simulation"] = simulation
+        response = render(request, TEMPLATE + "#result", context)
+        response["HX-Push-Url"] = simulation.get_absolute_url()
+        return response
+    return HttpResponseSeeOther(simulation.get_absolute_url())
+
+
+def refusal_for(request, host: str) -> tuple[str, int] | None:
+    """Why this question may not be asked now, and when to ask again; None when it may."""
+    if limits.target_busy(host):
+        return limits.simulate_target_busy_message(host), settings.SIMULATE_DEADLINE
+    rate = settings.SIMULATE_RATE_LIMIT
+    if limits.over_simulate_rate(request):
+        return limits.simulate_too_many_message(rate), limits.rate_window_seconds(rate)
+    rate = settings.SIMULATE_TARGET_RATE
+    if limits.over_target_simulate_rate(request, host):
+        return limits.simulate_target_rate_message(rate, host), limits.rate_window_seconds(rate)
+    return None
+
+
+def refuse(request, context: dict, message: str, status: int, retry_after: int) -> HttpResponse:
+    """Answer with the form as it was filled in and the reason nothing was queued."""
+    template = TEMPLATE + "#result" if request.htmx else TEMPLATE
+    response = render(request, template, {**context, "refusal": message}, status=status)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def queue_simulation(scan: Scan, cleaned: dict) -> Simulation | None:
+    """Store the question and queue it; None when the host already has too many under way.
+
+    Locking the site's row makes concurrent questions about one host take turns, so the cap on
+    active simulations holds. When the broker refuses the task after the row was committed, the
+    row is ended as failed with the reason: nothing is left pending that no worker will run.
+    """
+    with transaction.atomic():
+        Site.objects.select_for_update().get(pk=scan.site_id)
+        if limits.target_busy(scan.site.host):
+            return None
+        simulation = Simulation.objects.create(
+            scan=scan,
+            origin=cleaned["origin"],
+            method=cleaned["method"],
+            headers=[list(pair) for pair in cleaned["headers"]],
+            credentials=cleaned["credentials"],
         )
-        result = run(sim_request, options_from_settings())
-    context = {"scan": scan, "url": url, "form": form, "result": result}
-    template = "reports/simulate.html"
-    if request.htmx and request.method == "POST":
-        template += "#result"
-    return render(request, template, context)
+        transaction.on_commit(lambda: enqueue(simulation))
+    return simulation
+
+
+def enqueue(simulation: Simulation) -> None:
+    try:
+        run_simulation.delay(simulation.pk)
+    except QUEUE_DOWN:
+        simulation.fail(QUEUE_DOWN_MESSAGE)
+        return
+    simulation.queued = timezone.now()
+    simulation.save(update_fields=["queued"])
+
+
+@require_safe
+def simulation(request, token: str, simulation_token: str):
+    simulation = get_object_or_404(
+        Simulation.objects.select_related("scan__site"),
+        token=simulation_token,
+        scan__token=token,
+    )
+    scan = simulation.scan
+    result = LiveSimulation.from_dict(simulation.result) if simulation.result else None
+    context = {
+        "scan": scan,
+        "url": final_url(scan),
+        "form": SimulateForm(initial=question(simulation)),
+        "simulation": simulation,
+        "result": result,
+        "deadline": settings.SIMULATE_DEADLINE,
+    }
+    if request.htmx:
+        # The polling request gets the live region only; 286 once ended swaps the verdict in
+        # and stops the polling.
+        html = render_to_string(TEMPLATE + "#simulation-state", context, request=request)
+        return (HttpResponse if simulation.is_active else HttpResponseStopPolling)(html)
+    return render(request, TEMPLATE, context)
+
+
+def question(simulation: Simulation) -> dict:
+    """The form filled in as this question was asked, to change and ask again."""
+    return {
+        "origin": simulation.origin,
+        "method": simulation.method,
+        "headers": "\n".join(f"{name}: {value}" for name, value in simulation.headers),
+        "credentials": simulation.credentials,
+    }

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("webui", "0002_hardening"),
+        ("webui", "0003_redact_cookie_values"),
     ]
 
     operations = [
