@@ -757,7 +757,7 @@ ROWS: tuple[Row, ...] = (
         -20,
         "Nothing stops other sites from framing the page",
         "Another site can show this page in an invisible frame and trick visitors into clicks.",
-        api=Weight(LOW, -2),
+        api=Weight(INFO, 0),
     ),
     framing(
         "framing.xfo-invalid",
@@ -765,7 +765,7 @@ ROWS: tuple[Row, ...] = (
         -20,
         "X-Frame-Options has a value browsers do not understand",
         "Browsers ignore it, so any site can frame the page.",
-        api=Weight(LOW, -2),
+        api=Weight(INFO, 0),
     ),
     framing(
         "framing.xfo-allow-from",
@@ -773,7 +773,7 @@ ROWS: tuple[Row, ...] = (
         -20,
         "X-Frame-Options ALLOW-FROM, which browsers no longer support",
         "Current browsers ignore it, so any site can frame the page.",
-        api=Weight(LOW, -2),
+        api=Weight(INFO, 0),
     ),
     framing(
         "framing.allows-any",
@@ -781,7 +781,7 @@ ROWS: tuple[Row, ...] = (
         -5,
         "Framing is allowed for any site",
         "Another site can show this page in a frame and trick visitors into clicks.",
-        api=Weight(LOW, -2),
+        api=Weight(INFO, 0),
     ),
     framing(
         "framing.xfo-conflicting",

@@ -503,7 +503,8 @@ def _api_effect(row: catalogue.Row) -> str:
     weight = row.weight(catalogue.API)
     if weight.modifier == row.modifier:
         return "the same"
-    return f"{weight.modifier:+d} ({weight.severity.value})"
+    points = f"{weight.modifier:+d}" if weight.modifier else "0"
+    return f"{points} ({weight.severity.value})"
 
 
 def scoring_groups() -> list[tuple[Area, list[ScoringRow]]]:
