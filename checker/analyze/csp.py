@@ -11,12 +11,12 @@ import re
 from collections.abc import Iterable, Iterator
 
 from checker.analyze.evidence import final_response, quote, short
+from checker.findings import finding
 from checker.headers import csp
 from checker.headers.csp import Directive, Policy, SourceKind
 from checker.headers.meta import http_equiv
-from checker.model import Finding, Observation, Severity
+from checker.model import Finding, Observation
 
-GLOSSARY = "content-security-policy"
 HEADER = "content-security-policy"
 REPORT_ONLY = "content-security-policy-report-only"
 
@@ -116,20 +116,16 @@ def _directive_fact(directive: Directive) -> tuple[str, str]:
 
 def _judge_absence(report_only: tuple[Policy, ...], cite: tuple[str, ...]) -> Iterator[Finding]:
     if any(p.directives for p in report_only):
-        yield Finding(
+        yield finding(
             "csp.report-only",
-            Severity.MEDIUM,
             "The Content-Security-Policy is report-only: it reports violations but blocks nothing",
-            GLOSSARY,
             cite,
             tuple(_fact(p) for p in report_only[:3]),
         )
     else:
-        yield Finding(
+        yield finding(
             "csp.missing",
-            Severity.MEDIUM,
             "No Content-Security-Policy: nothing limits what an injected script can do",
-            GLOSSARY,
             cite,
         )
 
@@ -154,42 +150,34 @@ def _judge_syntax(policies: tuple[Policy, ...], cite: tuple[str, ...]) -> Iterat
                 for s in directive.of_kind(SourceKind.INVALID)
             ]
     if problems:
-        yield Finding(
+        yield finding(
             "csp.malformed",
-            Severity.LOW,
             f"Part of the Content-Security-Policy is malformed and ignored: {short(problems[0])}",
-            GLOSSARY,
             cite,
             tuple(("problem", quote(p)) for p in dict.fromkeys(problems[:10])),
         )
     if duplicates:
-        yield Finding(
+        yield finding(
             "csp.duplicate-directive",
-            Severity.LOW,
             f"The Content-Security-Policy repeats {short(duplicates[0])}; browsers use only "
             "the first",
-            GLOSSARY,
             cite,
             tuple(("duplicate", quote(d)) for d in dict.fromkeys(duplicates)),
         )
     if unknown:
-        yield Finding(
+        yield finding(
             "csp.unknown-directive",
-            Severity.INFO,
             "The Content-Security-Policy has a directive browsers do not know: "
             f"{short(unknown[0])}",
-            GLOSSARY,
             cite,
             tuple(("unknown-directive", quote(d)) for d in dict.fromkeys(unknown[:10])),
         )
     if unquoted:
         keyword = unquoted[0].split(" ", 1)[1]
-        yield Finding(
+        yield finding(
             "csp.unquoted-keyword",
-            Severity.LOW,
             f"The Content-Security-Policy writes {short(keyword)} without quotes, so browsers "
             f"read it as a host name, not as '{short(keyword)}'",
-            GLOSSARY,
             cite,
             tuple(("source", quote(u)) for u in dict.fromkeys(unquoted[:10])),
         )
@@ -198,21 +186,17 @@ def _judge_syntax(policies: tuple[Policy, ...], cite: tuple[str, ...]) -> Iterat
 def _judge_meta(meta: tuple[Policy, ...], cite: tuple[str, ...]) -> Iterator[Finding]:
     if not meta:
         return
-    yield Finding(
+    yield finding(
         "csp.meta",
-        Severity.INFO,
         "A Content-Security-Policy is set by a <meta> tag in the page",
-        GLOSSARY,
         cite,
         tuple(_fact(p) for p in meta[:3]),
     )
     ignored = [name for p in meta for name in META_IGNORED if p.get(name) is not None]
     if ignored:
-        yield Finding(
+        yield finding(
             "csp.meta-ignored-directive",
-            Severity.LOW,
             f"{ignored[0]} has no effect in a <meta> Content-Security-Policy; it needs the header",
-            GLOSSARY,
             cite,
             tuple(("ignored", name) for name in dict.fromkeys(ignored)),
         )
@@ -225,12 +209,10 @@ def _judge_scripts(enforced: tuple[Policy, ...], cite: tuple[str, ...]) -> Itera
         if (directive := policy.fallback("script-src", "default-src")) is not None
     ]
     if not controlling:
-        yield Finding(
+        yield finding(
             "csp.script-unrestricted",
-            Severity.HIGH,
             "The Content-Security-Policy has neither script-src nor default-src, so any script "
             "may run",
-            GLOSSARY,
             cite,
             tuple(_fact(p) for p in enforced[:3]),
         )
@@ -241,52 +223,42 @@ def _judge_scripts(enforced: tuple[Policy, ...], cite: tuple[str, ...]) -> Itera
     holes = False
     if all(allows_inline(d) for d in directives):
         holes = True
-        yield Finding(
+        yield finding(
             "csp.unsafe-inline",
-            Severity.HIGH,
             f"{directives[0].name} allows 'unsafe-inline' without a nonce or hash, so injected "
             "inline scripts run",
-            "mistake-csp-unsafe-inline",
             cite,
             (first,),
         )
     if all(d.has("'unsafe-eval'") for d in directives):
         holes = True
-        yield Finding(
+        yield finding(
             "csp.unsafe-eval",
-            Severity.MEDIUM,
             f"{directives[0].name} allows 'unsafe-eval', so strings can be run as code",
-            GLOSSARY,
             cite,
             (first,),
         )
     broad = [script_broad_sources(d) for d in directives]
     if all(broad):
         holes = True
-        yield Finding(
+        yield finding(
             "csp.script-broad-source",
-            Severity.HIGH,
             f"{directives[0].name} allows {short(broad[0][0])}, so scripts can load from anywhere",
-            GLOSSARY,
             cite,
             (first, *(("source", quote(s)) for s in broad[0])),
         )
     if any(is_strict(p) for p, _ in controlling):
-        yield Finding(
+        yield finding(
             "csp.strict",
-            Severity.PASS,
             "A strict Content-Security-Policy: scripts need a nonce or hash, plugins and "
             "<base> changes are blocked",
-            GLOSSARY,
             cite,
             (first,),
         )
     elif not holes:
-        yield Finding(
+        yield finding(
             "csp.restricts-scripts",
-            Severity.PASS,
             "The Content-Security-Policy limits scripts to the sources it lists",
-            GLOSSARY,
             cite,
             (first,),
         )
@@ -297,30 +269,24 @@ def _judge_objects_and_base(
 ) -> Iterator[Finding]:
     objects = [d for p in enforced if (d := p.fallback("object-src", "default-src")) is not None]
     if not objects:
-        yield Finding(
+        yield finding(
             "csp.object-src-missing",
-            Severity.LOW,
             "The Content-Security-Policy sets neither object-src nor default-src, so plugin "
             "content is not restricted",
-            GLOSSARY,
             cite,
         )
     elif all(broad_sources(d) for d in objects):
         source = broad_sources(objects[0])[0]
-        yield Finding(
+        yield finding(
             "csp.object-broad-source",
-            Severity.MEDIUM,
             f"{objects[0].name} allows {short(source)}, so plugin content can load from anywhere",
-            GLOSSARY,
             cite,
             (_directive_fact(objects[0]),),
         )
     if all(p.get("base-uri") is None for p in enforced):
-        yield Finding(
+        yield finding(
             "csp.base-uri-missing",
-            Severity.LOW,
             "The Content-Security-Policy has no base-uri, so an injected <base> tag can "
             "redirect relative script URLs",
-            GLOSSARY,
             cite,
         )

@@ -12,10 +12,9 @@ from collections.abc import Iterable, Iterator
 import httpx
 
 from checker.analyze.evidence import quote, short
-from checker.model import Exchange, Finding, Observation, Severity
+from checker.findings import finding
+from checker.model import Exchange, Finding, Observation
 from checker.target import LocationError, resolve_location
-
-GLOSSARY = "https-redirect"
 
 
 def _resolve(base: str, location: str) -> str | None:
@@ -70,11 +69,9 @@ def _judge_first_hop(
         return
     final_url = chain[-1].request.url
     if not first.response.is_redirect:
-        yield Finding(
+        yield finding(
             "redirect.missing",
-            Severity.HIGH,
             "Plain HTTP answers with the page itself instead of redirecting to HTTPS",
-            GLOSSARY,
             (first.probe,),
             (("url", quote(start)), ("status", str(first.response.status))),
         )
@@ -83,39 +80,31 @@ def _judge_first_hop(
     facts = (("from", quote(start)), ("to", quote(destination or "")))
     if destination is not None and destination.startswith("https://"):
         if _host(destination) == _host(start):
-            yield Finding(
+            yield finding(
                 "redirect.https",
-                Severity.PASS,
                 "Plain HTTP redirects straight to HTTPS on the same host",
-                GLOSSARY,
                 (first.probe,),
                 facts,
             )
         else:
-            yield Finding(
+            yield finding(
                 "redirect.https-other-host",
-                Severity.LOW,
                 f"Plain HTTP redirects to HTTPS on another host ({short(_host(destination))}), so "
                 f"{short(_host(start))} never gets to set HSTS for itself",
-                GLOSSARY,
                 (first.probe,),
                 facts,
             )
     elif final_url.startswith("https://"):
-        yield Finding(
+        yield finding(
             "redirect.https-not-first",
-            Severity.LOW,
             "Plain HTTP reaches HTTPS only after another plain-HTTP hop",
-            GLOSSARY,
             tuple(e.probe for e in chain),
             facts + (("final", quote(final_url)),),
         )
     else:
-        yield Finding(
+        yield finding(
             "redirect.not-to-https",
-            Severity.HIGH,
             "Plain HTTP redirects, but never to HTTPS",
-            GLOSSARY,
             tuple(e.probe for e in chain),
             facts + (("final", quote(final_url)),),
         )
@@ -131,11 +120,9 @@ def _judge_downgrades(hops: list[tuple[Exchange, str | None]]) -> Iterator[Findi
     ]
     if downgrades:
         exchange, destination = downgrades[0]
-        yield Finding(
+        yield finding(
             "redirect.downgrade",
-            Severity.HIGH,
             "A redirect sends visitors from HTTPS back to plain HTTP",
-            GLOSSARY,
             tuple(e.probe for e, _ in downgrades),
             tuple(
                 fact
@@ -155,11 +142,9 @@ def _judge_end(
     location = last.response.header("location") or ""
     destination = hops[-1][1] if hops else None
     if destination is None:
-        yield Finding(
+        yield finding(
             "redirect.invalid-location",
-            Severity.MEDIUM,
             f"The redirect's Location “{short(location)}” is not a usable URL",
-            GLOSSARY,
             (last.probe,),
             (
                 ("location", quote(location)),
@@ -168,11 +153,9 @@ def _judge_end(
             ),
         )
     else:
-        yield Finding(
+        yield finding(
             "redirect.too-many",
-            Severity.MEDIUM,
             f"The page was not reached after {len(chain)} redirects",
-            GLOSSARY,
             (last.probe,),
             (("redirects", str(len(chain))), ("next", quote(destination))),
         )
