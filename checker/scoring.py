@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from checker.model import Finding, ScoreLine
 
-ALGORITHM_VERSION = 2
+ALGORITHM_VERSION = 3
 BASE_SCORE = 100
 BONUS_FLOOR = 90
 
@@ -74,6 +74,9 @@ SCORE_TABLE: dict[str, int] = {
     "redirect.https-other-host": -5,
     "redirect.https-not-first": -5,
     "redirect.https": 0,
+    "https.not-available": -20,
+    "https.http-not-served": 0,
+    "https.http-not-checked": 0,
     "hsts.missing": -20,
     "hsts.malformed": -20,
     "hsts.disabled": -20,
@@ -96,6 +99,9 @@ SCORE_TABLE: dict[str, int] = {
     "csp.unsafe-eval": -10,
     "csp.object-broad-source": -10,
     "csp.object-src-missing": -5,
+    "csp.nonce-reused": -20,
+    "csp.insecure-source": -5,
+    "csp.strict-dynamic-without-nonce": -5,
     "csp.malformed": -5,
     "csp.unquoted-keyword": -5,
     "csp.base-uri-missing": -2,
@@ -105,6 +111,11 @@ SCORE_TABLE: dict[str, int] = {
     "csp.meta": 0,
     "csp.strict": 5,
     "csp.restricts-scripts": 0,
+    "csp.nonce-changes": 0,
+    # Subresource Integrity
+    "sri.missing-insecure": -20,
+    "sri.missing": -5,
+    "sri.ok": 0,
     # Framing, sniffing, referrers, features, isolation
     "framing.missing": -20,
     "framing.xfo-invalid": -20,

@@ -34,8 +34,9 @@ class Area:
 # Display order of the areas, also the tie-break when two groups are equally severe.
 AREAS: tuple[Area, ...] = (
     Area("cors", "CORS", ("cors",)),
-    Area("https", "HTTPS and HSTS", ("tls", "redirect", "hsts")),
+    Area("https", "HTTPS and HSTS", ("tls", "https", "redirect", "hsts")),
     Area("csp", "Content Security Policy", ("csp",)),
+    Area("sri", "Subresource Integrity", ("sri",)),
     Area("framing", "Framing", ("framing",)),
     Area("cookies", "Cookies", ("cookie",)),
     Area("headers", "Other security headers", ("xcto", "referrer", "permissions", "cross-origin")),
@@ -49,8 +50,10 @@ EVIDENCE_HEADERS: dict[str, tuple[str, ...]] = {
     "cors": ("access-control-allow-origin", "access-control-allow-credentials", "vary"),
     "tls": (),
     "redirect": ("location", "strict-transport-security"),
+    "https": ("location",),
     "hsts": ("strict-transport-security",),
     "csp": ("content-security-policy", "content-security-policy-report-only"),
+    "sri": ("content-type",),
     "framing": ("x-frame-options", "content-security-policy"),
     "cookie": ("set-cookie",),
     "xcto": ("x-content-type-options", "content-type"),

@@ -21,6 +21,7 @@ from checker.analyze import (
     permissions,
     redirects,
     referrer,
+    sri,
     tls,
     xcto,
 )
@@ -34,6 +35,7 @@ ANALYZERS: tuple[Analyzer, ...] = (
     redirects.analyze,
     hsts.analyze,
     csp.analyze,
+    sri.analyze,
     framing.analyze,
     xcto.analyze,
     referrer.analyze,

@@ -26,6 +26,8 @@ AREAS = "|".join(
         "disclosure",
         "deprecated",
         "redirect",
+        "https",
+        "sri",
         "tls",
     ]
 )
