@@ -445,17 +445,27 @@ class Session:
         return walked.chain
 
     async def walk(
-        self, url: str, max_redirects: int, *, prefix: str = "main", side: bool = False
+        self,
+        url: str,
+        max_redirects: int,
+        *,
+        prefix: str = "main",
+        side: bool = False,
+        known: frozenset[str] = frozenset(),
     ) -> Walked:
         """The chain from ``url``, with probe ids ``<prefix>.<hop>``, and how it ended.
 
         A ``side`` walk (the way from ``http://host/`` to HTTPS) reads no bodies and notes no
-        certificate failure for the scan: it is judged for its redirects only.
+        certificate failure for the scan: it is judged for its redirects only. It stops before
+        a URL in ``known`` (the main chain's), whose answer is already there; the chain then
+        ends on the redirect that leads to it.
         """
         chain: list[Exchange] = []
         headers = (("Accept", ACCEPT_HTML),)
         problem = refused = None
         for hop in range(max_redirects + 1):
+            if chain and url in known:
+                break
             probe = f"{prefix}.{hop}"
             try:
                 exchange = await self.fetch(
@@ -659,7 +669,10 @@ async def _way_to_https(
     if url is None:
         return (), why_not
     try:
-        walked = await session.walk(url, options.max_redirects, prefix="http", side=True)
+        known = frozenset(e.request.url for e in observation.chain)
+        walked = await session.walk(
+            url, options.max_redirects, prefix="http", side=True, known=known
+        )
     except (netguard.AddressRefused, netguard.ResolutionFailed) as exc:
         return (), exc.message
     return walked.chain, None

@@ -140,7 +140,11 @@ def _judge_first_hop(
     start = first.request.url
     if not start.startswith("http://") or first.response is None:
         return
+    # Where the chain leads: its last answer, or where its last redirect points when it ends on
+    # one (the plain-HTTP probe stops before a URL the main chain has already fetched).
     final_url = chain[-1].request.url
+    if hops and hops[-1][0] is chain[-1] and hops[-1][1] is not None:
+        final_url = hops[-1][1]
     if not first.response.is_redirect:
         cite: tuple[str, ...] = (first.probe,)
         facts = (("url", quote(start)), ("status", str(first.response.status)))
