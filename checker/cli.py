@@ -7,6 +7,8 @@ import json
 import os
 import sys
 
+from checker.classify import PROFILE_NAMES, error_warning
+from checker.findings import PROFILES
 from checker.model import Options, Report, Severity, Status
 from checker.netguard import DEFAULT_PORTS, parse_ports
 
@@ -34,6 +36,11 @@ def render_text(report: Report) -> str:
     lines.append(f"Grade:  {report.grade}  (score {report.score}/100)")
     if report.grade_cap:
         lines.append(f"        capped at {report.grade_cap} by a critical finding")
+    if report.profile_reason:
+        lines.append(f"Graded as: {report.profile} — {report.profile_reason}")
+    warning = error_warning(report)
+    if warning:
+        lines.append(f"Warning: {warning}")
     lines.extend(_redirect_lines(report))
     lines.append(f"Final URL: {report.final_url}")
     lines.append(f"Requests sent: {report.requests_sent}, in {report.duration_ms:.0f} ms")
@@ -46,6 +53,10 @@ def render_text(report: Report) -> str:
         modifier = modifiers.get(finding.id)
         score = f" ({modifier:+d})" if modifier else ""
         lines.append(f"  [{_MARK[finding.severity]}] {finding.id}{score}: {finding.title}")
+    if report.not_applicable:
+        lines.append("")
+        lines.append(f"Not applicable to {PROFILE_NAMES.get(report.profile, report.profile)}:")
+        lines.extend(f"  [--] {finding.id}: {finding.title}" for finding in report.not_applicable)
     return "\n".join(lines) + "\n"
 
 
@@ -60,7 +71,9 @@ def _redirect_lines(report: Report) -> list[str]:
     return lines
 
 
-def options_from_environment(frontend_origin: str | None = None) -> Options:
+def options_from_environment(
+    frontend_origin: str | None = None, profile: str | None = None
+) -> Options:
     """The command line reads the same variables as the web site's settings; ValueError names
     the variable whose value is wrong."""
     networks = os.environ.get("CHECKER_ALLOW_NETWORKS", "")
@@ -74,6 +87,7 @@ def options_from_environment(frontend_origin: str | None = None) -> Options:
         allowed_ports=allowed_ports,
         ca_bundle=os.environ.get("CHECKER_CA_BUNDLE") or None,
         frontend_origin=frontend_origin,
+        profile=profile,
     )
 
 
@@ -88,9 +102,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--frontend-origin", help="your frontend's origin, e.g. https://app.example"
     )
+    parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        help="grade as a page or as an API answer (default: by the kind of answer)",
+    )
     args = parser.parse_args(argv)
     try:
-        options = options_from_environment(args.frontend_origin)
+        options = options_from_environment(args.frontend_origin, args.profile)
     except ValueError as error:
         parser.exit(2, f"{parser.prog}: {error}\n")
     report = scan(args.target, options)

@@ -1,4 +1,4 @@
-"""One scan from start to end: parse, guard, retrieve, analyze, grade — and never raise.
+"""One scan from start to end: parse, guard, retrieve, analyze, classify, grade — never raise.
 
 Anything a target or a user can cause ends as a ``Report`` with a status and a human message.
 """
@@ -17,6 +17,8 @@ import httpx
 
 from checker import netguard, scoring
 from checker.analyze import run_analyzers
+from checker.classify import choose_profile, classify
+from checker.findings import weigh
 from checker.model import Options, Report, Status, Target
 from checker.retrieve import retrieve
 from checker.target import TargetError, parse_target
@@ -121,9 +123,11 @@ async def _scan(target: Target, options: Options, ended: Ended) -> Report:
             tls_error=observation.tls_error,
         )
 
+    kind = classify(final.response)
+    profile, reason = choose_profile(kind, options.profile)
     # Probes that ran out of time have no response; the analyzers judge only what answered.
-    findings = tuple(run_analyzers(observation))
-    result = scoring.grade(findings)
+    findings, not_applicable = weigh(run_analyzers(observation), profile)
+    result = scoring.grade(findings, profile)
     return ended(
         Status.OK,
         exchanges=exchanges,
@@ -135,6 +139,10 @@ async def _scan(target: Target, options: Options, ended: Ended) -> Report:
         grade_cap=result.cap,
         requests_sent=sent,
         tls_error=observation.tls_error,
+        profile=profile,
+        profile_reason=reason,
+        response_kind=kind.kind,
+        not_applicable=not_applicable,
     )
 
 

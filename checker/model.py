@@ -269,6 +269,14 @@ class Report:
     frontend_origin: str | None = None
     requests_sent: int = 0
     tls_error: str | None = None
+    # How the answer was graded: "page" or "api" (see checker.classify), why, and what kind of
+    # answer it was ("document", "api", "redirect", "error"). Reports from before profiles
+    # were graded as pages.
+    profile: str = "page"
+    profile_reason: str = ""
+    response_kind: str = ""
+    # Findings whose catalogue row does not apply to the profile: shown apart, scored 0.
+    not_applicable: tuple[Finding, ...] = ()
 
     @property
     def final_url(self) -> str | None:
@@ -292,6 +300,16 @@ class Report:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
+        def finding(f: dict[str, Any]) -> Finding:
+            return Finding(
+                id=f["id"],
+                severity=Severity(f["severity"]),
+                title=f["title"],
+                glossary=f["glossary"],
+                exchanges=tuple(f.get("exchanges", ())),
+                facts=tuple((str(k), str(v)) for k, v in f.get("facts", ())),
+            )
+
         return cls(
             target=Target(**data["target"]),
             status=Status(data["status"]),
@@ -301,17 +319,7 @@ class Report:
             duration_ms=data.get("duration_ms", 0.0),
             exchanges=tuple(Exchange.from_dict(e) for e in data.get("exchanges", ())),
             chain=tuple(data.get("chain", ())),
-            findings=tuple(
-                Finding(
-                    id=f["id"],
-                    severity=Severity(f["severity"]),
-                    title=f["title"],
-                    glossary=f["glossary"],
-                    exchanges=tuple(f.get("exchanges", ())),
-                    facts=tuple((str(k), str(v)) for k, v in f.get("facts", ())),
-                )
-                for f in data.get("findings", ())
-            ),
+            findings=tuple(finding(f) for f in data.get("findings", ())),
             score=data.get("score"),
             grade=data.get("grade"),
             score_lines=tuple(ScoreLine(**line) for line in data.get("score_lines", ())),
@@ -319,6 +327,10 @@ class Report:
             frontend_origin=data.get("frontend_origin"),
             requests_sent=data.get("requests_sent", 0),
             tls_error=data.get("tls_error"),
+            profile=data.get("profile", "page"),
+            profile_reason=data.get("profile_reason", ""),
+            response_kind=data.get("response_kind", ""),
+            not_applicable=tuple(finding(f) for f in data.get("not_applicable", ())),
         )
 
 
@@ -344,6 +356,7 @@ class Options:
     # change them: their servers listen on random ports.
     http_probe_port: int = 80
     https_probe_port: int = 443
+    profile: str | None = None  # "page" or "api" to grade by; None: by the kind of answer
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -694,11 +694,14 @@ async def _https_probe(session: Session, observation: Observation) -> Exchange |
 
 
 async def _refetch(session: Session, final: Exchange) -> Exchange | None:
-    """The final page again, when its enforced CSP has a nonce: a nonce must be new each time.
+    """The final page again, when it is HTML and its enforced CSP has a nonce: a nonce must be
+    new each time. (Nonces guard a document's scripts; an API answer runs none.)
 
     The body is read only when the nonce is in a ``<meta>`` policy, the one place it shows."""
     response = final.response
     assert response is not None
+    if not (response.header("content-type") or "").lower().startswith(_HTML_TYPES):
+        return None
     in_header = csp.nonces(csp.parse_headers(response.header_all(CSP)))
     in_meta = csp.nonces(csp.parse_headers(http_equiv(response.body, CSP)))
     if not (in_header or in_meta):

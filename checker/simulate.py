@@ -25,7 +25,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
+import httpx
+
 from checker.model import Exchange, Headers, Response
+from checker.target import parse_origin
 
 # --- Tables: the Fetch standard's lists ------------------------------------------------------
 
@@ -287,9 +290,15 @@ def _parse_url(raw: str) -> _URL | None:
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
+    host = (parts.hostname or "").lower()
+    if not host.isascii():  # browsers send and compare origins with the IDNA (punycode) host
+        try:
+            host = httpx.URL(f"http://{host}/").raw_host.decode("ascii")
+        except (httpx.InvalidURL, UnicodeError, ValueError):
+            return None
     return _URL(
         scheme=scheme,
-        host=(parts.hostname or "").lower(),
+        host=host,
         port=port,
         path=path,
         has_credentials=parts.username is not None or parts.password is not None,
@@ -297,13 +306,9 @@ def _parse_url(raw: str) -> _URL | None:
 
 
 def serialise_origin(raw: str) -> str:
-    """The origin as a browser writes it in ``Origin``; raises ValueError when it is not one."""
-    if raw.strip() == "null":
-        return "null"
-    url = _parse_url(raw)
-    if url is None or url.scheme not in _DEFAULT_PORTS or url.path not in ("/", ""):
-        raise ValueError(f"{raw!r} is not an origin (scheme://host[:port])")
-    return url.origin
+    """The origin as a browser writes it in ``Origin`` (IDNA host, no default port); raises
+    ValueError when it is not one. One serialiser for the form, the report and the simulator."""
+    return parse_origin(raw)
 
 
 def _looks_like_url(value: str) -> bool:

@@ -39,6 +39,14 @@ class ScanForm(forms.Form):
         ),
     )
 
+    profile = forms.ChoiceField(
+        label="Grade it as",
+        required=False,
+        choices=[("", "Automatic: by the kind of answer"), ("page", "A page"), ("api", "An API")],
+        help_text="An API answer (JSON, XML, text) is not judged on the checks that protect a "
+        "page's scripts.",
+    )
+
     private = forms.BooleanField(
         label="Don't list this scan: only people with the link can see it",
         required=False,

@@ -44,11 +44,11 @@ BUSY_HOST_MESSAGE = (
 )
 
 
-def recent_scan(target_url: str, frontend_origin: str) -> Scan | None:
-    """A public scan of this target and origin to show instead of a new one: one under way (a
-    second could not be created beside it), or one graded within SCAN_REUSE_SECONDS."""
+def recent_scan(target_url: str, frontend_origin: str, profile: str = "") -> Scan | None:
+    """A public scan of this target, origin and profile to show instead of a new one: one under
+    way (a second could not be created beside it), or one graded within SCAN_REUSE_SECONDS."""
     public = Scan.objects.filter(
-        target_url=target_url, frontend_origin=frontend_origin, private=False
+        target_url=target_url, frontend_origin=frontend_origin, profile=profile, private=False
     )
     fresh = Q(status__in=Scan.ACTIVE)
     if settings.SCAN_REUSE_SECONDS > 0:
@@ -57,11 +57,12 @@ def recent_scan(target_url: str, frontend_origin: str) -> Scan | None:
     return public.filter(fresh).order_by("-created").first()
 
 
-def active_scan(target_url: str, frontend_origin: str) -> Scan | None:
-    """The public scan of this target and origin now under way, if any (at most one)."""
+def active_scan(target_url: str, frontend_origin: str, profile: str = "") -> Scan | None:
+    """The public scan of this target, origin and profile now under way, if any (at most one)."""
     return Scan.objects.filter(
         target_url=target_url,
         frontend_origin=frontend_origin,
+        profile=profile,
         private=False,
         status__in=Scan.ACTIVE,
     ).first()

@@ -198,6 +198,8 @@ class Scan(models.Model):
     target_raw = models.CharField("target as typed", max_length=2048)
     target_url = models.CharField("normalised target URL", max_length=2048)
     frontend_origin = models.CharField(max_length=300, blank=True)
+    # "page" or "api" when the visitor chose how to grade; empty: by the kind of answer.
+    profile = models.CharField(max_length=8, blank=True)
     status = models.CharField(max_length=12, choices=Status, default=Status.PENDING)
     grade = models.CharField(max_length=2, blank=True)
     score = models.IntegerField(null=True, blank=True)
@@ -226,7 +228,7 @@ class Scan(models.Model):
         constraints = [
             # Parallel submissions of one target with the same options join one scan.
             models.UniqueConstraint(
-                fields=["target_url", "frontend_origin"],
+                fields=["target_url", "frontend_origin", "profile"],
                 condition=Q(status__in=["pending", "running"], private=False),
                 name="one_active_scan_per_target",
             ),

@@ -5,7 +5,9 @@ from django.conf import settings
 from checker import Options
 
 
-def options_from_settings(frontend_origin: str | None = None) -> Options:
+def options_from_settings(
+    frontend_origin: str | None = None, profile: str | None = None
+) -> Options:
     return Options(
         allow_networks=tuple(settings.CHECKER_ALLOW_NETWORKS),
         allowed_ports=tuple(settings.CHECKER_ALLOWED_PORTS),
@@ -14,4 +16,5 @@ def options_from_settings(frontend_origin: str | None = None) -> Options:
         simulation_deadline=float(settings.SIMULATE_DEADLINE),
         probe_deadline=float(settings.CHECKER_PROBE_DEADLINE),
         frontend_origin=frontend_origin or None,
+        profile=profile or None,
     )

@@ -2,8 +2,9 @@
 
 Plain functions over the engine's dataclasses, so the report template only loops and prints and
 every decision about presentation can be tested without a request. Areas and the headers worth
-quoting as evidence are tables; the CORS verdicts reuse the engine's own reading of a probe's
-answer, so the report never disagrees with the analyzers about what a browser would do.
+quoting as evidence come from the findings catalogue; the CORS verdicts reuse the engine's own
+reading of a probe's answer, so the report never disagrees with the analyzers about what a
+browser would do.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 
+from checker import findings as catalogue
 from checker import scoring
 from checker.analyze.cors_answers import Answer, kind_of
+from checker.analyze.evidence import plural
+from checker.classify import PROFILE_NAMES, error_warning
 from checker.cors_matrix import FRONTEND, SELF
 from checker.glossary import (
     DEFAULT_BASE_URL,
@@ -28,50 +32,13 @@ from checker.model import Exchange, Finding, Report, Severity
 class Area:
     slug: str
     title: str
-    prefixes: tuple[str, ...]  # Finding.area values (the part of the id before the dot)
 
 
-# Display order of the areas, also the tie-break when two groups are equally severe.
-AREAS: tuple[Area, ...] = (
-    Area("cors", "CORS", ("cors",)),
-    Area("https", "HTTPS and HSTS", ("tls", "https", "redirect", "hsts")),
-    Area("csp", "Content Security Policy", ("csp",)),
-    Area("sri", "Subresource Integrity", ("sri",)),
-    Area("framing", "Framing", ("framing",)),
-    Area("cookies", "Cookies", ("cookie",)),
-    Area("headers", "Other security headers", ("xcto", "referrer", "permissions", "cross-origin")),
-    Area("disclosure", "Disclosure", ("disclosure",)),
-    Area("deprecated", "Outdated headers", ("deprecated",)),
-)
-OTHER_AREA = Area("other", "Other", ())
-
-# Finding id prefix -> the response headers that show the verdict; the longest prefix wins.
-EVIDENCE_HEADERS: dict[str, tuple[str, ...]] = {
-    "cors": ("access-control-allow-origin", "access-control-allow-credentials", "vary"),
-    "tls": (),
-    "redirect": ("location", "strict-transport-security"),
-    "https": ("location",),
-    "hsts": ("strict-transport-security",),
-    "csp": ("content-security-policy", "content-security-policy-report-only"),
-    "sri": ("content-type",),
-    "framing": ("x-frame-options", "content-security-policy"),
-    "cookie": ("set-cookie",),
-    "xcto": ("x-content-type-options", "content-type"),
-    "referrer": ("referrer-policy",),
-    "permissions": ("permissions-policy", "feature-policy"),
-    "cross-origin": (
-        "cross-origin-opener-policy",
-        "cross-origin-embedder-policy",
-        "cross-origin-resource-policy",
-    ),
-    "cross-origin.coop": ("cross-origin-opener-policy",),
-    "cross-origin.coep": ("cross-origin-embedder-policy",),
-    "cross-origin.corp": ("cross-origin-resource-policy",),
-    "disclosure": ("server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version"),
-    "deprecated.x-xss-protection": ("x-xss-protection",),
-    "deprecated.expect-ct": ("expect-ct",),
-    "deprecated.public-key-pins": ("public-key-pins", "public-key-pins-report-only"),
-}
+# Display order of the areas, also the tie-break when two groups are equally severe: the
+# catalogue's, which also says which area each finding belongs to.
+AREAS: tuple[Area, ...] = tuple(Area(slug, title) for slug, title in catalogue.AREAS.items())
+OTHER_AREA = Area("other", "Other")
+_BY_SLUG = {area.slug: area for area in AREAS}
 
 # Facts a CORS evidence table already shows in its columns.
 FACTS_IN_CORS_TABLE = frozenset(
@@ -93,21 +60,13 @@ COUNTED = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Seve
 
 
 def area_of(finding_id: str) -> Area:
-    prefix = finding_id.split(".", 1)[0]
-    for area in AREAS:
-        if prefix in area.prefixes:
-            return area
-    return OTHER_AREA
+    row = catalogue.CATALOGUE.get(finding_id)
+    return _BY_SLUG.get(row.area, OTHER_AREA) if row else OTHER_AREA
 
 
 def evidence_headers(finding_id: str) -> tuple[str, ...]:
-    # "cross-origin.coop" matches "cross-origin.coop-missing"; "csp" matches "csp.missing".
-    matches = [
-        p for p in EVIDENCE_HEADERS if finding_id == p or finding_id.startswith((p + ".", p + "-"))
-    ]
-    if not matches:
-        return ()
-    return EVIDENCE_HEADERS[max(matches, key=len)]
+    row = catalogue.CATALOGUE.get(finding_id)  # None for an id an older engine emitted
+    return row.evidence if row else ()
 
 
 # --- Evidence ---------------------------------------------------------------------------------
@@ -336,33 +295,34 @@ def severity_counts(findings: tuple[Finding, ...] | list[Finding]) -> dict[Sever
     return {severity: counter[severity] for severity in Severity}
 
 
-def _count(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (many or word + 's')}"
-
-
 def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def summary_sentence(grade: str | None, findings: tuple[Finding, ...] | list[Finding]) -> str:
-    """The grade, how many problems of which weight, and the one to start with."""
+def summary_sentence(
+    grade: str | None,
+    findings: tuple[Finding, ...] | list[Finding],
+    about: str = "",
+) -> str:
+    """The grade (and what it is about, when that is not a plain page), how many problems of
+    which weight, and the one to start with."""
     counts = severity_counts(findings)
     serious = sum(counts[s] for s in SERIOUS)
     smaller = sum(counts[s] for s in SMALLER)
     parts = []
     if serious:
         detail = _join([f"{counts[s]} {s.value}" for s in SERIOUS if counts[s]])
-        parts.append(f"{_count(serious, 'serious problem')} ({detail})")
+        parts.append(f"{plural(serious, 'serious problem')} ({detail})")
     if smaller:
-        parts.append(_count(smaller, "smaller issue"))
+        parts.append(plural(smaller, "smaller issue"))
     if counts[Severity.INFO]:
-        parts.append(_count(counts[Severity.INFO], "note"))
+        parts.append(plural(counts[Severity.INFO], "note"))
     if not serious and not smaller:
         parts.insert(0, "no problems")
     passed = counts[Severity.PASS]
-    sentence = f"Grade {grade or '?'}: {_join(parts)}"
+    sentence = f"Grade {grade or '?'}{about}: {_join(parts)}"
     if passed:
-        sentence += f"; {_count(passed, 'check')} passed"
+        sentence += f"; {plural(passed, 'check')} passed"
     sentence += "."
     problems = [f for f in findings if f.severity in SERIOUS + SMALLER]
     if problems:
@@ -457,7 +417,7 @@ def timed_out_notice(report: Report) -> str | None:
     within = f" within {round(waited, 1):g} s" if waited >= 0.05 else " in time"
     were = "was" if len(probes) == 1 else "were"
     return (
-        f"{_count(len(probes), 'probe')} did not answer{within} and {were} not judged: "
+        f"{plural(len(probes), 'probe')} did not answer{within} and {were} not judged: "
         f"{', '.join(probes)}."
     )
 
@@ -477,6 +437,11 @@ class ReportView:
     final: Exchange
     cors_matrix: tuple[CorsRow, ...]  # every CORS probe, for the full table
     exchanges: tuple[Exchange, ...]
+    profile: str  # "page" or "api"
+    profile_label: str  # "a page", "an API answer"
+    profile_reason: str
+    error_warning: str | None  # set when the final answer was an error page
+    not_applicable: tuple[FindingView, ...]  # findings that do not apply to the profile
     timed_out: str | None = None  # which probes got no answer in time, when any
 
     @property
@@ -490,8 +455,14 @@ def report_view(report: Report, base_url: str = DEFAULT_BASE_URL) -> ReportView:
     groups, passed = group_findings(views)
     counts = severity_counts(report.findings)
     chain = _exchanges(report, report.chain)
+    warning = error_warning(report)
+    final = chain[-1].response if chain else None
+    about = f" for an error page ({final.status})" if warning and final else ""
+    if not about and report.profile == catalogue.API:
+        about = " as an API answer"
+    apart = [finding_view(report, finding, {}, base_url) for finding in report.not_applicable]
     return ReportView(
-        summary=summary_sentence(report.grade, report.findings),
+        summary=summary_sentence(report.grade, report.findings, about),
         groups=groups,
         passed=passed,
         counts={s: counts[s] for s in COUNTED + (Severity.PASS,)},
@@ -501,6 +472,11 @@ def report_view(report: Report, base_url: str = DEFAULT_BASE_URL) -> ReportView:
         final=chain[-1],
         cors_matrix=tuple(cors_row(e) for e in report.exchanges if kind_of(e.probe) is not None),
         exchanges=report.exchanges,
+        profile=report.profile,
+        profile_label=PROFILE_NAMES.get(report.profile, report.profile),
+        profile_reason=report.profile_reason,
+        error_warning=warning,
+        not_applicable=tuple(sorted(apart, key=lambda v: (_area_index(v.area), v.id))),
         timed_out=timed_out_notice(report),
     )
 
@@ -511,25 +487,45 @@ def report_view(report: Report, base_url: str = DEFAULT_BASE_URL) -> ReportView:
 @dataclass(frozen=True)
 class ScoringRow:
     finding_id: str
+    title: str
+    meaning: str
+    severity: Severity
     modifier: int
     effect: str  # "penalty", "bonus" or "no points"
     cap: str | None
-    entries: tuple[Entry, ...]
+    api: str  # how an API answer is weighed, in words
+    entries: tuple[Entry, ...]  # the row's own entry first, then those that name the id
+
+
+def _api_effect(row: catalogue.Row) -> str:
+    if not row.applies(catalogue.API):
+        return "not applicable"
+    weight = row.weight(catalogue.API)
+    if weight.modifier == row.modifier:
+        return "the same"
+    points = f"{weight.modifier:+d}" if weight.modifier else "0"
+    return f"{points} ({weight.severity.value})"
 
 
 def scoring_groups() -> list[tuple[Area, list[ScoringRow]]]:
-    """Every id of the scoring table with its modifier, cap and explaining entries, by area."""
+    """Every row of the catalogue with its title, severity, modifier, cap and entries, by area."""
     by_area: dict[str, list[ScoringRow]] = {}
-    for finding_id, modifier in scoring.SCORE_TABLE.items():
-        effect = "penalty" if modifier < 0 else "bonus" if modifier > 0 else "no points"
-        row = ScoringRow(
-            finding_id,
-            modifier,
+    for row in catalogue.ROWS:
+        effect = "penalty" if row.modifier < 0 else "bonus" if row.modifier > 0 else "no points"
+        own = get_entry(row.glossary)
+        related = [e for e in entries_for_finding(row.id) if own is None or e.slug != own.slug]
+        view = ScoringRow(
+            row.id,
+            row.title,
+            row.meaning,
+            row.severity,
+            row.modifier,
             effect,
-            scoring.GRADE_CAPS.get(finding_id),
-            tuple(entries_for_finding(finding_id)),
+            row.cap,
+            _api_effect(row),
+            tuple(([own] if own else []) + related),
         )
-        by_area.setdefault(area_of(finding_id).slug, []).append(row)
+        by_area.setdefault(area_of(row.id).slug, []).append(view)
     areas = list(AREAS) + [OTHER_AREA]
     return [(area, by_area[area.slug]) for area in areas if area.slug in by_area]
 

@@ -68,7 +68,9 @@ def run_scan(self, scan_id: int) -> None:
     error = ""
     with Heartbeat(scan.pk, worker):
         try:
-            report = checker.scan(scan.target_url, options_from_settings(scan.frontend_origin))
+            report = checker.scan(
+                scan.target_url, options_from_settings(scan.frontend_origin, scan.profile)
+            )
         except SoftTimeLimitExceeded:
             limit = settings.SCAN_SOFT_TIME_LIMIT
             error = f"The scan went over its time limit ({limit} s), so we stopped it."

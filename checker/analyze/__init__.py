@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from checker.analyze import (
+    content,
     cookies,
     cors,
     cross_origin,
@@ -38,6 +39,7 @@ ANALYZERS: tuple[Analyzer, ...] = (
     sri.analyze,
     framing.analyze,
     xcto.analyze,
+    content.analyze,
     referrer.analyze,
     permissions.analyze,
     cross_origin.analyze,

@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from checker.analyze.evidence import plural, quote, short
+from checker.findings import finding
 from checker.headers.cookies import SetCookie, parse_set_cookie
-from checker.model import Exchange, Finding, Observation, Severity
+from checker.model import Exchange, Finding, Observation
 
-GLOSSARY = "set-cookie"
 # Name fragments of cookies that identify a logged-in user or grant access.
 SESSION_HINTS = ("sess", "auth", "token", "jwt", "login", "remember")
 # Anti-CSRF cookies are often meant to be read by the page's own script.
@@ -48,63 +48,50 @@ def is_deletion(cookie: SetCookie) -> bool:
 
 @dataclass(frozen=True)
 class Rule:
-    """One cookie problem: its finding, how bad, and the title for the cookies it names."""
+    """One cookie problem: its finding and the title for the cookies it names."""
 
     id: str
-    severity: Severity
     title: str  # formatted with {cookies} (e.g. "2 cookies") and {names}
-    glossary: str = GLOSSARY
 
 
 RULES = {
     "malformed": Rule(
         "cookie.malformed",
-        Severity.LOW,
         "{cookies} in a malformed Set-Cookie line that browsers drop: {names}",
     ),
     "set-over-http": Rule(
         "cookie.set-over-http",
-        Severity.MEDIUM,
         "{cookies} set over plain HTTP, readable and changeable by anyone on the network: {names}",
     ),
     "no-secure": Rule(
         "cookie.no-secure",
-        Severity.MEDIUM,
         "{cookies} without the Secure flag, which browsers also send over plain HTTP: {names}",
     ),
     "session-no-httponly": Rule(
         "cookie.session-no-httponly",
-        Severity.MEDIUM,
         "{cookies} named like session cookies but without HttpOnly, readable by any script on "
         "the page: {names}",
     ),
     "no-samesite": Rule(
         "cookie.no-samesite",
-        Severity.LOW,
         "{cookies} without SameSite, leaving cross-site sending to each browser's default: {names}",
     ),
     "samesite-invalid": Rule(
         "cookie.samesite-invalid",
-        Severity.LOW,
         "{cookies} with a SameSite value browsers do not know: {names}",
     ),
     "samesite-none-insecure": Rule(
         "cookie.samesite-none-insecure",
-        Severity.MEDIUM,
         "{cookies} with SameSite=None but no Secure flag, which browsers reject: {names}",
     ),
     "host-prefix-invalid": Rule(
         "cookie.host-prefix-invalid",
-        Severity.MEDIUM,
         "{cookies} breaking the __Host- rules (Secure, Path=/, no Domain, set over HTTPS), "
         "which browsers reject: {names}",
-        "cookie-prefixes",
     ),
     "secure-prefix-invalid": Rule(
         "cookie.secure-prefix-invalid",
-        Severity.MEDIUM,
         "{cookies} named __Secure- without Secure or set over HTTP, which browsers reject: {names}",
-        "cookie-prefixes",
     ),
 }
 
@@ -160,12 +147,10 @@ def analyze(observation: Observation) -> Iterable[Finding]:
     findings = [_finding(RULES[key], pairs) for key, pairs in broken.items()]
     if judged and not any(key in broken for key in RULES if key != "malformed"):
         findings.append(
-            Finding(
+            finding(
                 "cookie.all-secure",
-                Severity.PASS,
                 f"All {plural(len(judged), 'cookie')} set over HTTPS with Secure and SameSite"
                 + (", and HttpOnly where they look like sessions" if _any_session(judged) else ""),
-                GLOSSARY,
                 _probes(judged),
                 tuple(("cookie", quote(c.name)) for _, c in judged[:20]),
             )
@@ -192,4 +177,4 @@ def _finding(rule: Rule, pairs: list[tuple[Exchange, SetCookie]]) -> Finding:
         facts.append(("set-cookie", quote(cookie.raw)))
         if cookie.rejected:
             facts.append(("rejected", cookie.rejected))
-    return Finding(rule.id, rule.severity, title, rule.glossary, _probes(pairs), tuple(facts))
+    return finding(rule.id, title, _probes(pairs), tuple(facts))

@@ -20,15 +20,14 @@ from checker.analyze.cors_answers import (
 )
 from checker.analyze.evidence import quote, short
 from checker.cors_matrix import normalise_origin
+from checker.findings import finding
 from checker.model import Finding, Severity
 
 SLASH = "it ends with a slash, which an Origin header never does"
 PATH = "it holds a path, which an origin never has"
 # The entry that explains a problem best; the rest are covered by the browser's error message.
-MALFORMED_GLOSSARY = {
-    SLASH: "mistake-origin-with-path-or-slash",
-    PATH: "mistake-origin-with-path-or-slash",
-}
+# A path or a trailing slash is a mistake of its own, with its own explanation.
+WITH_PATH = (SLASH, PATH)
 
 
 def origin_problem(value: str) -> str | None:
@@ -59,11 +58,9 @@ def _multiple(answer: Answer) -> bool:
 def allow_origin_syntax(items: tuple[Answer, ...]) -> Iterator[Finding]:
     several = [a for a in items if _multiple(a)]
     if several:
-        yield Finding(
-            id="cors.allow-origin-multiple",
-            severity=Severity.LOW,
+        yield finding(
+            "cors.allow-origin-multiple",
             title="Access-Control-Allow-Origin names several origins; browsers accept one only",
-            glossary="mistake-multiple-origins-in-header",
             exchanges=probe_ids(several),
             facts=several[0].facts(),
         )
@@ -75,12 +72,11 @@ def allow_origin_syntax(items: tuple[Answer, ...]) -> Iterator[Finding]:
             malformed.append((answer, problem))
     if malformed:
         shown, problem = malformed[0]
-        yield Finding(
-            id="cors.allow-origin-malformed",
-            severity=Severity.LOW,
+        malformed_id = "cors.allow-origin-with-path" if problem in WITH_PATH else None
+        yield finding(
+            malformed_id or "cors.allow-origin-malformed",
             title=f"Access-Control-Allow-Origin “{short(shown.single_allow_origin or '')}” "
             "never matches an origin",
-            glossary=MALFORMED_GLOSSARY.get(problem, "error-invalid-allow-origin-value"),
             exchanges=probe_ids([a for a, _ in malformed]),
             facts=shown.facts() + (("why", problem),),
         )
@@ -91,11 +87,9 @@ def allow_credentials_syntax(items: tuple[Answer, ...]) -> Iterator[Finding]:
     if not wrong:
         return
     values = sorted({a.allow_credentials or "" for a in wrong})
-    yield Finding(
-        id="cors.allow-credentials-invalid",
-        severity=Severity.LOW,
+    yield finding(
+        "cors.allow-credentials-invalid",
         title=f"Access-Control-Allow-Credentials is “{short(values[0])}”; only “true” has effect",
-        glossary="mistake-allow-credentials-not-true",
         exchanges=probe_ids(wrong),
         facts=wrong[0].facts() + (("values seen", quote(" | ".join(values))),),
     )
@@ -104,11 +98,9 @@ def allow_credentials_syntax(items: tuple[Answer, ...]) -> Iterator[Finding]:
 def wildcard_with_credentials(items: tuple[Answer, ...]) -> Iterator[Finding]:
     hits = [a for a in items if a.wildcard and a.credentials]
     if hits:
-        yield Finding(
-            id="cors.wildcard-credentials",
-            severity=Severity.LOW,
+        yield finding(
+            "cors.wildcard-credentials",
             title="A * origin with credentials: browsers refuse every credentialed request",
-            glossary="mistake-wildcard-with-credentials",
             exchanges=probe_ids(hits),
             facts=hits[0].facts(),
         )
@@ -124,11 +116,9 @@ def missing_vary(items: tuple[Answer, ...]) -> Iterator[Finding]:
     hits = [a for a in items if a.kind in (GET, ERROR) and a.echoes and not _varies_on_origin(a)]
     if hits:
         shown = hits[0]
-        yield Finding(
-            id="cors.vary-origin-missing",
-            severity=Severity.LOW,
+        yield finding(
+            "cors.vary-origin-missing",
             title="The allowed origin depends on the request, but Vary does not name Origin",
-            glossary="mistake-missing-vary-origin",
             exchanges=probe_ids(hits),
             facts=shown.facts() + (("vary", quote(shown.header("vary") or "(absent)")),),
         )
@@ -140,11 +130,9 @@ def error_without_cors(items: tuple[Answer, ...]) -> Iterator[Finding]:
         ok = find(items, GET, error.label or "")
         if error.status < 400 or error.has_cors or ok is None or not ok.allows:
             continue
-        yield Finding(
-            id="cors.error-without-cors",
-            severity=Severity.LOW,
+        yield finding(
+            "cors.error-without-cors",
             title=f"Error responses ({error.status}) carry no CORS headers, unlike the page",
-            glossary="mistake-cors-missing-on-errors",
             exchanges=(ok.probe, error.probe),
             facts=error.facts() + ((f"{ok.probe} allowed", ok.single_allow_origin or ""),),
         )
@@ -163,13 +151,12 @@ def private_network(items: tuple[Answer, ...]) -> Iterator[Finding]:
         if (answer.header(ACAPN) or "").strip() != "true" or not answer.allows:
             continue
         private = _private_address(answer.exchange.address)
-        yield Finding(
-            id="cors.private-network-allowed",
+        yield finding(
+            "cors.private-network-allowed",
             severity=Severity.MEDIUM if private else Severity.INFO,
             title="Any site may reach this host from inside a private network"
             if private
             else "A foreign origin is granted Private Network Access (harmless on a public host)",
-            glossary="private-network-access",
             exchanges=(answer.probe,),
             facts=answer.facts() + ((ACAPN, "true"), ("address", answer.exchange.address or "")),
         )

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from checker.analyze.cors_answers import ERROR, GET, Answer, find, probe_ids
 from checker.analyze.evidence import plural, quote, short
 from checker.cors_matrix import ARBITRARY, FRONTEND, SELF
-from checker.model import Finding, Severity
+from checker.findings import finding
+from checker.model import Finding
 
 EXPECTED_LABELS = (SELF, FRONTEND)
 
@@ -23,7 +24,8 @@ EXPECTED_LABELS = (SELF, FRONTEND)
 class TrustRule:
     """A hostile origin class and what it means when the site trusts it.
 
-    Credentials make every class worse: with them a trusted page reads the victim's own data.
+    Credentials make every class worse: with them a trusted page reads the victim's own data, so
+    every rule has two catalogue rows, ``finding`` and ``finding-credentials``.
     ``folds`` names the narrower findings this one explains: a site that trusts any origin
     containing its domain also trusts the look-alikes that end with it, so those are listed in
     the broader finding's facts instead of scoring a second time for the same mistake.
@@ -31,12 +33,8 @@ class TrustRule:
 
     families: tuple[str, ...]
     finding: str  # the id; "-credentials" is appended when credentials are allowed too
-    severity: Severity
-    credentialed: Severity
-    glossary: str
     title: str  # {origin}: one trusted origin; {count}: how many of the class were trusted
     folds: tuple[str, ...] = ()
-    credentialed_glossary: str | None = None  # when the credentialed case has its own entry
 
 
 NARROWER_THAN_SUBSTRING = (
@@ -53,77 +51,49 @@ TRUST_RULES: tuple[TrustRule, ...] = (
     TrustRule(
         (ARBITRARY,),
         "cors.reflect-origin",
-        Severity.MEDIUM,
-        Severity.CRITICAL,
-        "mistake-reflected-origin",
         "Any origin is trusted: the foreign origin {origin} was echoed back",
         folds=("cors.null-origin", "cors.substring-match", *NARROWER_THAN_SUBSTRING),
-        credentialed_glossary="mistake-reflected-origin-with-credentials",
     ),
     TrustRule(
         ("null",),
         "cors.null-origin",
-        Severity.MEDIUM,
-        Severity.CRITICAL,
-        "mistake-null-origin-trusted",
         "The origin null is trusted, and any site can send it from a sandboxed frame",
     ),
     TrustRule(
         ("substring",),
         "cors.substring-match",
-        Severity.MEDIUM,
-        Severity.CRITICAL,
-        "mistake-origin-substring-match",
         "A foreign origin that merely contains the site's domain is trusted: {origin}",
         folds=NARROWER_THAN_SUBSTRING,
     ),
     TrustRule(
         ("prefix",),
         "cors.prefix-match",
-        Severity.MEDIUM,
-        Severity.CRITICAL,
-        "mistake-origin-prefix-match",
         "A foreign name that starts with the site's host is trusted: {origin}",
     ),
     TrustRule(
         ("suffix",),
         "cors.suffix-match",
-        Severity.MEDIUM,
-        Severity.CRITICAL,
-        "mistake-origin-suffix-match",
         "A domain anyone can register, ending like the site's, is trusted: {origin}",
         folds=("cors.unescaped-dot", "cors.any-subdomain", "cors.http-origin"),
     ),
     TrustRule(
         ("unescaped-dot",),
         "cors.unescaped-dot",
-        Severity.MEDIUM,
-        Severity.CRITICAL,
-        "mistake-unescaped-dot",
         "A look-alike with a letter in place of a dot is trusted: {origin}",
     ),
     TrustRule(
         ("special",),
         "cors.special-characters",
-        Severity.LOW,
-        Severity.HIGH,
-        "mistake-special-character-bypass",
         "{count} trusted: the site's domain plus an odd character, e.g. {origin}",
     ),
     TrustRule(
         ("subdomain", "site-subdomain"),
         "cors.any-subdomain",
-        Severity.LOW,
-        Severity.MEDIUM,
-        "mistake-any-subdomain-trusted",
         "Every subdomain is trusted, even one that does not exist: {origin}",
     ),
     TrustRule(
         ("http",),
         "cors.http-origin",
-        Severity.LOW,
-        Severity.HIGH,
-        "mistake-http-origin-trusted",
         "The unencrypted origin {origin} is trusted by this https site",
     ),
 )
@@ -151,11 +121,9 @@ def _trust_finding(rule: TrustRule, hits: list[Answer], folded: list[str]) -> Fi
         facts += (("origins trusted", f"{len(origins)}: {quote(', '.join(origins))}"),)
     if folded:
         facts += (("other hostile origins trusted", f"{len(folded)}: {quote(', '.join(folded))}"),)
-    return Finding(
-        id=f"{rule.finding}-credentials" if credentials else rule.finding,
-        severity=rule.credentialed if credentials else rule.severity,
+    return finding(
+        f"{rule.finding}-credentials" if credentials else rule.finding,
         title=title + (", with credentials" if credentials else ""),
-        glossary=(credentials and rule.credentialed_glossary) or rule.glossary,
         exchanges=probe_ids(hits),
         facts=facts,
     )
@@ -195,11 +163,9 @@ def wildcard_finding(items: tuple[Answer, ...]) -> Iterator[Finding]:
     if not hits:
         return
     shown = hits[0]
-    yield Finding(
-        id="cors.wildcard",
-        severity=Severity.LOW,
+    yield finding(
+        "cors.wildcard",
         title="Every site may read these responses (Access-Control-Allow-Origin: *)",
-        glossary="mistake-wildcard-on-private-data",
         exchanges=probe_ids(hits),
         facts=shown.facts(),
     )
@@ -208,11 +174,9 @@ def wildcard_finding(items: tuple[Answer, ...]) -> Iterator[Finding]:
 def none_finding(items: tuple[Answer, ...], tried: int) -> Iterator[Finding]:
     if not items or any(a.has_cors for a in items):
         return
-    yield Finding(
-        id="cors.none",
-        severity=Severity.INFO,
+    yield finding(
+        "cors.none",
         title=f"No origin was allowed: none of the {tried} origins tried got CORS headers back",
-        glossary="access-control-allow-origin",
         exchanges=probe_ids(items),
         facts=(("origins tried", str(tried)),),
     )
@@ -224,12 +188,9 @@ def frontend_finding(items: tuple[Answer, ...]) -> Iterator[Finding]:
     if not tried or any(a.allows for a in tried):
         return
     get = find(items, GET, FRONTEND) or tried[0]
-    mismatch = get.has_cors
-    yield Finding(
-        id="cors.frontend-blocked",
-        severity=Severity.LOW,
+    yield finding(
+        "cors.frontend-mismatch" if get.has_cors else "cors.frontend-blocked",
         title=f"Your frontend {short(get.origin or '')} is not allowed to read these responses",
-        glossary="error-allow-origin-mismatch" if mismatch else "error-no-allow-origin-header",
         exchanges=probe_ids(tried),
         facts=get.facts(),
     )
@@ -242,11 +203,9 @@ def allowlist_finding(items: tuple[Answer, ...], findings: list[Finding]) -> Ite
     allowed = sorted({a.single_allow_origin or "" for a in items if a.has_cors})
     hostile = {a.origin for a in items if a.family in HOSTILE_FAMILIES}
     expected = [a for a in items if a.label in EXPECTED_LABELS and a.echoes]
-    yield Finding(
-        id="cors.origin-allowlist-ok",
-        severity=Severity.PASS,
+    yield finding(
+        "cors.origin-allowlist-ok",
         title=f"Only chosen origins are allowed; {plural(len(hostile), 'hostile origin')} refused",
-        glossary="access-control-allow-origin",
         exchanges=probe_ids(expected),
         facts=(("origins allowed", ", ".join(allowed)), ("hostile origins", str(len(hostile)))),
     )

@@ -24,7 +24,8 @@ from checker.analyze.cors_answers import (
 )
 from checker.analyze.evidence import quote
 from checker.cors_matrix import ARBITRARY, FRONTEND, PREFLIGHT_HEADERS, PREFLIGHT_METHOD, SELF
-from checker.model import Finding, Severity
+from checker.findings import finding
+from checker.model import Finding
 
 REFERENCE_LABELS = (FRONTEND, SELF, ARBITRARY)
 
@@ -47,19 +48,17 @@ def preflight_status(get: Answer | None, preflight: Answer | None) -> Iterator[F
         return
     status = preflight.status
     if 300 <= status < 400:
-        verdict = ("cors.preflight-redirect", "mistake-preflight-redirect", "is redirected")
+        verdict = ("cors.preflight-redirect", "is redirected")
     elif status >= 400:
-        verdict = ("cors.preflight-rejected", "mistake-preflight-rejected", "is refused")
+        verdict = ("cors.preflight-rejected", "is refused")
     elif not preflight.allows:
-        verdict = ("cors.preflight-missing-headers", "mistake-preflight-rejected", "lacks CORS")
+        verdict = ("cors.preflight-missing-headers", "lacks CORS")
     else:
         return
-    finding, glossary, what = verdict
-    yield Finding(
-        id=finding,
-        severity=Severity.LOW,
+    finding_id, what = verdict
+    yield finding(
+        finding_id,
         title=f"GET allows {get.origin}, but its preflight {what} (status {status})",
-        glossary=glossary,
         exchanges=(get.probe, preflight.probe),
         facts=preflight.facts(),
     )
@@ -75,11 +74,9 @@ def preflight_grants(preflight: Answer | None) -> Iterator[Finding]:
         facts = preflight.facts() + ((ACAM, quote(", ".join(methods.items) or "(absent)")),)
         if PREFLIGHT_METHOD.lower() in methods.items:
             facts += (("why", "method names are case-sensitive: browsers send PUT upper-case"),)
-        yield Finding(
-            id="cors.preflight-method-not-allowed",
-            severity=Severity.INFO,
+        yield finding(
+            "cors.preflight-method-not-allowed",
             title=f"The preflight does not allow the method {PREFLIGHT_METHOD}",
-            glossary="error-method-not-allowed",
             exchanges=(preflight.probe,),
             facts=facts,
         )
@@ -93,20 +90,16 @@ def preflight_grants(preflight: Answer | None) -> Iterator[Finding]:
     shown = quote(preflight.header(ACAH) or "(absent)")
     if "authorization" in missing and wildcard:
         missing.remove("authorization")
-        yield Finding(
-            id="cors.allow-headers-wildcard-authorization",
-            severity=Severity.LOW,
+        yield finding(
+            "cors.allow-headers-wildcard-authorization",
             title="Access-Control-Allow-Headers: * does not cover Authorization; name it",
-            glossary="mistake-allow-headers-wildcard-authorization",
             exchanges=(preflight.probe,),
             facts=preflight.facts() + ((ACAH, shown),),
         )
     if missing:
-        yield Finding(
-            id="cors.preflight-headers-not-allowed",
-            severity=Severity.INFO,
+        yield finding(
+            "cors.preflight-headers-not-allowed",
             title=f"The preflight does not allow the request headers {', '.join(sorted(missing))}",
-            glossary="error-header-not-allowed",
             exchanges=(preflight.probe,),
             facts=preflight.facts() + ((ACAH, shown),),
         )
@@ -124,11 +117,9 @@ def wildcard_literal(items: tuple[Answer, ...]) -> Iterator[Finding]:
     if not hits:
         return
     names = sorted({name for _, name in hits})
-    yield Finding(
-        id="cors.wildcard-literal-with-credentials",
-        severity=Severity.LOW,
+    yield finding(
+        "cors.wildcard-literal-with-credentials",
         title=f"With credentials allowed, the * in {', '.join(names)} stands for nothing",
-        glossary="mistake-wildcard-literal-with-credentials",
         exchanges=tuple(dict.fromkeys(a.probe for a, _ in hits)),
         facts=hits[0][0].facts() + (("headers with *", ", ".join(names)),),
     )
@@ -148,11 +139,9 @@ def max_age(items: tuple[Answer, ...]) -> Iterator[Finding]:
     invalid = [(a, v) for a, v in seen if parse_max_age(v) is None]
     if invalid:
         answer, value = invalid[0]
-        yield Finding(
-            id="cors.max-age-invalid",
-            severity=Severity.LOW,
+        yield finding(
+            "cors.max-age-invalid",
             title=f"Access-Control-Max-Age “{quote(value, 40)}” is not a number of seconds",
-            glossary="access-control-max-age",
             exchanges=tuple(dict.fromkeys(a.probe for a, _ in invalid)),
             facts=answer.facts() + ((ACMA, quote(value)),),
         )
@@ -161,12 +150,10 @@ def max_age(items: tuple[Answer, ...]) -> Iterator[Finding]:
         answer, value = max(capped, key=lambda pair: parse_max_age(pair[1]) or 0)
         seconds = parse_max_age(value) or 0
         caps = [(browser, cap) for browser, cap in MAX_AGE_CAPS if seconds > cap]
-        yield Finding(
-            id="cors.max-age-capped",
-            severity=Severity.INFO,
+        yield finding(
+            "cors.max-age-capped",
             title=f"Preflights are cached for {seconds} s, longer than "
             + " and ".join(f"{browser} keeps them ({cap} s)" for browser, cap in caps),
-            glossary="mistake-max-age-above-browser-cap",
             exchanges=tuple(dict.fromkeys(a.probe for a, _ in capped)),
             facts=answer.facts() + ((ACMA, quote(value)),),
         )

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import http_sf
 
 from checker.analyze.evidence import final_response, quote, short
-from checker.model import Finding, Observation, Response, Severity
+from checker.findings import finding
+from checker.model import Finding, Observation, Response
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,9 @@ def analyze(observation: Observation) -> Iterable[Finding]:
         findings += _judge(header, value, raw, cite)
     if used["coop"] == "same-origin" and used["coep"] in ISOLATING_COEP:
         findings.append(
-            Finding(
+            finding(
                 "cross-origin.isolated",
-                Severity.PASS,
                 f"The page is cross-origin isolated (COOP same-origin with COEP {used['coep']})",
-                "cross-origin-isolation",
                 cite,
                 (("coop", "same-origin"), ("coep", str(used["coep"]))),
             )
@@ -121,29 +120,23 @@ def _judge(
     prefix = f"cross-origin.{header.short}"
     if raw is None or (value is not None and value == header.default):
         said = f"{header.label} is {header.default}" if raw is not None else f"No {header.label}"
-        yield Finding(
+        yield finding(
             f"{prefix}-missing",
-            Severity.INFO,
             f"{said}: {header.absent}",
-            header.name,
             cite,
             ((header.name, quote(raw)),) if raw is not None else (),
         )
     elif value is None:
-        yield Finding(
+        yield finding(
             f"{prefix}-invalid",
-            Severity.LOW,
             f"{header.label} “{short(raw)}” is not a value browsers accept, so it is ignored",
-            header.name,
             cite,
             ((header.name, quote(raw)),),
         )
     else:
-        yield Finding(
+        yield finding(
             f"{prefix}-ok",
-            Severity.PASS,
             f"{header.label} {value}: {header.values[value]}",
-            header.name,
             cite,
             ((header.name, quote(raw)),),
         )

@@ -17,12 +17,12 @@ import re
 from collections.abc import Iterable, Iterator
 
 from checker.analyze.evidence import final_response, quote, short
+from checker.findings import finding
 from checker.headers import csp
 from checker.headers.csp import Directive, Policy, SourceKind
 from checker.headers.meta import http_equiv
-from checker.model import Finding, Observation, Severity
+from checker.model import Finding, Observation
 
-GLOSSARY = "content-security-policy"
 HEADER = "content-security-policy"
 REPORT_ONLY = "content-security-policy-report-only"
 
@@ -164,23 +164,19 @@ def _judge_nonce(
     reused = sorted(first & second)
     if reused:
         return [
-            Finding(
+            finding(
                 "csp.nonce-reused",
-                Severity.HIGH,
                 f"The CSP nonce “{short(reused[0])}” came back the same on a second request, so "
                 "an injected script can carry it: no better than 'unsafe-inline'",
-                GLOSSARY,
                 cite,
                 tuple(("nonce", quote(n)) for n in reused[:5]),
             )
         ]
     if second:
         return [
-            Finding(
+            finding(
                 "csp.nonce-changes",
-                Severity.PASS,
                 "The CSP nonce is new on every response",
-                GLOSSARY,
                 cite,
                 (("first", quote(sorted(first)[0])), ("second", quote(sorted(second)[0]))),
             )
@@ -198,20 +194,16 @@ def _directive_fact(directive: Directive) -> tuple[str, str]:
 
 def _judge_absence(report_only: tuple[Policy, ...], cite: tuple[str, ...]) -> Iterator[Finding]:
     if any(p.directives for p in report_only):
-        yield Finding(
+        yield finding(
             "csp.report-only",
-            Severity.MEDIUM,
             "The Content-Security-Policy is report-only: it reports violations but blocks nothing",
-            GLOSSARY,
             cite,
             tuple(_fact(p) for p in report_only[:3]),
         )
     else:
-        yield Finding(
+        yield finding(
             "csp.missing",
-            Severity.MEDIUM,
             "No Content-Security-Policy: nothing limits what an injected script can do",
-            GLOSSARY,
             cite,
         )
 
@@ -236,42 +228,34 @@ def _judge_syntax(policies: tuple[Policy, ...], cite: tuple[str, ...]) -> Iterat
                 for s in directive.of_kind(SourceKind.INVALID)
             ]
     if problems:
-        yield Finding(
+        yield finding(
             "csp.malformed",
-            Severity.LOW,
             f"Part of the Content-Security-Policy is malformed and ignored: {short(problems[0])}",
-            GLOSSARY,
             cite,
             tuple(("problem", quote(p)) for p in dict.fromkeys(problems[:10])),
         )
     if duplicates:
-        yield Finding(
+        yield finding(
             "csp.duplicate-directive",
-            Severity.LOW,
             f"The Content-Security-Policy repeats {short(duplicates[0])}; browsers use only "
             "the first",
-            GLOSSARY,
             cite,
             tuple(("duplicate", quote(d)) for d in dict.fromkeys(duplicates)),
         )
     if unknown:
-        yield Finding(
+        yield finding(
             "csp.unknown-directive",
-            Severity.INFO,
             "The Content-Security-Policy has a directive browsers do not know: "
             f"{short(unknown[0])}",
-            GLOSSARY,
             cite,
             tuple(("unknown-directive", quote(d)) for d in dict.fromkeys(unknown[:10])),
         )
     if unquoted:
         keyword = unquoted[0].split(" ", 1)[1]
-        yield Finding(
+        yield finding(
             "csp.unquoted-keyword",
-            Severity.LOW,
             f"The Content-Security-Policy writes {short(keyword)} without quotes, so browsers "
             f"read it as a host name, not as '{short(keyword)}'",
-            GLOSSARY,
             cite,
             tuple(("source", quote(u)) for u in dict.fromkeys(unquoted[:10])),
         )
@@ -280,21 +264,17 @@ def _judge_syntax(policies: tuple[Policy, ...], cite: tuple[str, ...]) -> Iterat
 def _judge_meta(meta: tuple[Policy, ...], cite: tuple[str, ...]) -> Iterator[Finding]:
     if not meta:
         return
-    yield Finding(
+    yield finding(
         "csp.meta",
-        Severity.INFO,
         "A Content-Security-Policy is set by a <meta> tag in the page",
-        GLOSSARY,
         cite,
         tuple(_fact(p) for p in meta[:3]),
     )
     ignored = [name for p in meta for name in META_IGNORED if p.get(name) is not None]
     if ignored:
-        yield Finding(
+        yield finding(
             "csp.meta-ignored-directive",
-            Severity.LOW,
             f"{ignored[0]} has no effect in a <meta> Content-Security-Policy; it needs the header",
-            GLOSSARY,
             cite,
             tuple(("ignored", name) for name in dict.fromkeys(ignored)),
         )
@@ -305,12 +285,10 @@ def _judge_scripts(
 ) -> Iterator[Finding]:
     elements = _controlling(enforced, ELEMENT)
     if not elements:
-        yield Finding(
+        yield finding(
             "csp.script-unrestricted",
-            Severity.HIGH,
             "The Content-Security-Policy has neither script-src nor default-src, so any script "
             "may run",
-            GLOSSARY,
             cite,
             tuple(_fact(p) for p in enforced[:3]),
         )
@@ -322,12 +300,10 @@ def _judge_scripts(
     holes = nonce_reused
     if all(allows_inline(d) for d in elements):
         holes = True
-        yield Finding(
+        yield finding(
             "csp.unsafe-inline",
-            Severity.HIGH,
             f"{elements[0].name} allows 'unsafe-inline' without a nonce or hash, so injected "
             "inline scripts run",
-            "mistake-csp-unsafe-inline",
             cite,
             (first,),
         )
@@ -338,64 +314,52 @@ def _judge_scripts(
             if attributes
             else "No script-src-attr, script-src or default-src limits them"
         )
-        yield Finding(
+        yield finding(
             "csp.unsafe-inline",
-            Severity.HIGH,
             f"{which}, so injected event-handler attributes (onclick=…) run",
-            "mistake-csp-unsafe-inline",
             cite,
             tuple(_directive_fact(d) for d in attributes[:1]) or (first,),
         )
     if not code or all(d.has("'unsafe-eval'") for d in code):
         holes = True
         which = f"{code[0].name} allows 'unsafe-eval'" if code else "No script-src limits eval()"
-        yield Finding(
+        yield finding(
             "csp.unsafe-eval",
-            Severity.MEDIUM,
             f"{which}, so strings can be run as code",
-            GLOSSARY,
             cite,
             tuple(_directive_fact(d) for d in code[:1]) or (first,),
         )
     broad = [script_broad_sources(d) for d in elements]
     if all(broad):
         holes = True
-        yield Finding(
+        yield finding(
             "csp.script-broad-source",
-            Severity.HIGH,
             f"{elements[0].name} allows {short(broad[0][0])}, so scripts can load from anywhere",
-            GLOSSARY,
             cite,
             (first, *(("source", quote(s)) for s in broad[0])),
         )
     dynamic = [d for d in elements if d.has("'strict-dynamic'") and not _nonce_or_hash(d)]
     if dynamic:
-        yield Finding(
+        yield finding(
             "csp.strict-dynamic-without-nonce",
-            Severity.LOW,
             f"{dynamic[0].name} has 'strict-dynamic' but no nonce or hash, so browsers ignore "
             "its allow-list and no script can start: the page breaks, or the policy is left "
             "to old browsers",
-            GLOSSARY,
             cite,
             tuple(_directive_fact(d) for d in dynamic[:3]),
         )
     if not nonce_reused and any(is_strict(p) for p in enforced):
-        yield Finding(
+        yield finding(
             "csp.strict",
-            Severity.PASS,
             "A strict Content-Security-Policy: scripts need a nonce or hash, plugins and "
             "<base> changes are blocked",
-            GLOSSARY,
             cite,
             (first,),
         )
     elif not holes:
-        yield Finding(
+        yield finding(
             "csp.restricts-scripts",
-            Severity.PASS,
             "The Content-Security-Policy limits scripts to the sources it lists",
-            GLOSSARY,
             cite,
             (first,),
         )
@@ -418,12 +382,10 @@ def _judge_insecure_sources(
     if not seen:
         return
     name, sources = next(iter(seen.items()))
-    yield Finding(
+    yield finding(
         "csp.insecure-source",
-        Severity.MEDIUM,
         f"{name} allows {short(sources[0])}, which loads over plain HTTP: anyone on the network "
         "can swap what arrives",
-        GLOSSARY,
         cite,
         tuple(
             ("source", quote(f"{directive} {source}"))
@@ -438,30 +400,24 @@ def _judge_objects_and_base(
 ) -> Iterator[Finding]:
     objects = _controlling(enforced, OBJECTS)
     if not objects:
-        yield Finding(
+        yield finding(
             "csp.object-src-missing",
-            Severity.LOW,
             "The Content-Security-Policy sets neither object-src nor default-src, so plugin "
             "content is not restricted",
-            GLOSSARY,
             cite,
         )
     elif all(broad_sources(d) for d in objects):
         source = broad_sources(objects[0])[0]
-        yield Finding(
+        yield finding(
             "csp.object-broad-source",
-            Severity.MEDIUM,
             f"{objects[0].name} allows {short(source)}, so plugin content can load from anywhere",
-            GLOSSARY,
             cite,
             (_directive_fact(objects[0]),),
         )
     if all(p.get("base-uri") is None for p in enforced):
-        yield Finding(
+        yield finding(
             "csp.base-uri-missing",
-            Severity.LOW,
             "The Content-Security-Policy has no base-uri, so an injected <base> tag can "
             "redirect relative script URLs",
-            GLOSSARY,
             cite,
         )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from checker.analyze.evidence import final_response, quote, short
-from checker.model import Finding, Observation, Response, Severity
+from checker.findings import finding
+from checker.model import Finding, Observation, Response
 
 
 def analyze(observation: Observation) -> Iterable[Finding]:
@@ -23,23 +24,19 @@ def analyze(observation: Observation) -> Iterable[Finding]:
     xss = response.header_all("x-xss-protection")
     if not all(v.strip() == "0" for v in xss):
         findings.append(
-            Finding(
+            finding(
                 "deprecated.x-xss-protection",
-                Severity.LOW,
                 f"X-XSS-Protection is “{short(', '.join(xss))}”: the old filter it enables can "
                 "itself be abused; send 0 or drop the header",
-                "x-xss-protection",
                 cite,
                 (("x-xss-protection", quote(", ".join(xss))),),
             )
         )
     if response.header_all("expect-ct"):
         findings.append(
-            Finding(
+            finding(
                 "deprecated.expect-ct",
-                Severity.INFO,
                 "Expect-CT is obsolete: browsers now require certificate transparency anyway",
-                "expect-ct",
                 cite,
                 _facts(response, "expect-ct"),
             )
@@ -47,11 +44,9 @@ def analyze(observation: Observation) -> Iterable[Finding]:
     pins = _facts(response, "public-key-pins") + _facts(response, "public-key-pins-report-only")
     if pins:
         findings.append(
-            Finding(
+            finding(
                 "deprecated.public-key-pins",
-                Severity.INFO,
                 f"{pins[0][0].title()} is obsolete: browsers no longer pin keys from headers",
-                "public-key-pins",
                 cite,
                 pins,
             )

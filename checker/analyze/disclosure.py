@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from checker.analyze.evidence import final_response, quote, short
-from checker.model import Finding, Observation, Severity
+from checker.findings import finding
+from checker.model import Finding, Observation
 
 # "nginx/1.25.3", "Apache/2", "PHP 8.2.1", "10.0"; not "ECS (dcb/7F84)" or "cloudflare".
 _VERSION = re.compile(r"(?:/\s*v?\d+\b|\bv?\d+\.\d+)", re.IGNORECASE)
@@ -56,11 +57,9 @@ def analyze(observation: Observation) -> Iterable[Finding]:
             continue
         header, value = pairs[0]
         findings.append(
-            Finding(
+            finding(
                 revealing.finding,
-                Severity.LOW,
                 f"The {header} header reveals a software version: {short(value)}",
-                revealing.glossary,
                 (final.probe,),
                 tuple((name, quote(v)) for name, v in pairs),
             )

@@ -32,4 +32,5 @@ def final_response(observation: Observation) -> tuple[Exchange, Response] | None
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 cookie``, ``2 cookies``; ``many`` for a plural that is not the word plus s."""
     return f"{count} {word if count == 1 else (many or word + 's')}"

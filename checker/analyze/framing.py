@@ -11,12 +11,12 @@ from collections.abc import Iterable, Iterator
 
 from checker.analyze.csp import is_broad
 from checker.analyze.evidence import final_response, quote, short
+from checker.findings import finding
 from checker.headers import csp
 from checker.headers.csp import Directive
-from checker.model import Finding, Observation, Severity
+from checker.model import Finding, Observation
 
 XFO = "x-frame-options"
-CSP_GLOSSARY = "content-security-policy"
 # What each lone X-Frame-Options value means to a browser; anything else is ignored.
 XFO_MEANING = {
     "deny": "no site may frame the page",
@@ -37,11 +37,9 @@ def analyze(observation: Observation) -> Iterable[Finding]:
         return list(_judge_frame_ancestors(ancestors, xfo, cite))
     if not xfo:
         return [
-            Finding(
+            finding(
                 "framing.missing",
-                Severity.MEDIUM,
                 "Neither X-Frame-Options nor CSP frame-ancestors: any site can frame this page",
-                XFO,
                 cite,
             )
         ]
@@ -59,12 +57,10 @@ def _judge_frame_ancestors(
         facts += (("x-frame-options", quote(", ".join(xfo))), ("x-frame-options-used", "no"))
     restrictive = [d for d in ancestors if not any(is_broad(s) for s in d.sources)]
     if not restrictive:
-        yield Finding(
+        yield finding(
             "framing.allows-any",
-            Severity.LOW,
             f"CSP frame-ancestors allows {short(first.sources[0])}, so any site can frame "
             "this page",
-            CSP_GLOSSARY,
             cite,
             facts,
         )
@@ -76,14 +72,7 @@ def _judge_frame_ancestors(
         meaning = "only the page's own origin may frame it"
     else:
         meaning = "only the listed origins may frame it"
-    yield Finding(
-        "framing.ok",
-        Severity.PASS,
-        f"CSP frame-ancestors says {meaning}",
-        CSP_GLOSSARY,
-        cite,
-        facts,
-    )
+    yield finding("framing.ok", f"CSP frame-ancestors says {meaning}", cite, facts)
 
 
 def _judge_xfo(xfo: list[str], cite: tuple[str, ...]) -> Iterator[Finding]:
@@ -93,11 +82,9 @@ def _judge_xfo(xfo: list[str], cite: tuple[str, ...]) -> Iterator[Finding]:
     if len(distinct) > 1:
         if {"deny", "sameorigin", "allowall"} & set(distinct):
             # The HTML standard blocks framing outright when the values disagree.
-            yield Finding(
+            yield finding(
                 "framing.xfo-conflicting",
-                Severity.LOW,
                 "X-Frame-Options has conflicting values, so browsers refuse all framing",
-                XFO,
                 cite,
                 facts,
             )
@@ -106,30 +93,21 @@ def _judge_xfo(xfo: list[str], cite: tuple[str, ...]) -> Iterator[Finding]:
         return
     value = distinct[0]
     if value in XFO_MEANING:
-        yield Finding(
-            "framing.ok",
-            Severity.PASS,
-            f"X-Frame-Options {value.upper()}: {XFO_MEANING[value]}",
-            XFO,
-            cite,
-            facts,
+        yield finding(
+            "framing.ok", f"X-Frame-Options {value.upper()}: {XFO_MEANING[value]}", cite, facts
         )
     elif value.startswith("allow-from"):
-        yield Finding(
+        yield finding(
             "framing.xfo-allow-from",
-            Severity.MEDIUM,
             "X-Frame-Options ALLOW-FROM is obsolete: current browsers ignore it and let any "
             "site frame the page",
-            XFO,
             cite,
             facts,
         )
     elif value == "allowall":
-        yield Finding(
+        yield finding(
             "framing.allows-any",
-            Severity.LOW,
             "X-Frame-Options ALLOWALL lets any site frame this page",
-            XFO,
             cite,
             facts,
         )
@@ -138,12 +116,10 @@ def _judge_xfo(xfo: list[str], cite: tuple[str, ...]) -> Iterator[Finding]:
 
 
 def _invalid(shown: str, cite: tuple[str, ...], facts: tuple[tuple[str, str], ...]) -> Finding:
-    return Finding(
+    return finding(
         "framing.xfo-invalid",
-        Severity.MEDIUM,
         f"X-Frame-Options “{shown}” is not a value browsers understand, so any site can frame "
         "this page",
-        XFO,
         cite,
         facts,
     )

@@ -13,11 +13,11 @@ from urllib.parse import urlsplit
 import hstspreload
 
 from checker.analyze.evidence import final_response, quote, short
+from checker.findings import finding
 from checker.headers import hsts
-from checker.model import Finding, Observation, Severity
+from checker.model import Finding, Observation
 
-GLOSSARY = "strict-transport-security"
-PRELOAD_GLOSSARY = "hsts-preload"
+HEADER = "strict-transport-security"
 SIX_MONTHS = 15_768_000  # 182.5 days, the usual floor for a meaningful policy
 ONE_YEAR = 31_536_000  # what the preload list requires
 
@@ -56,27 +56,24 @@ def analyze(observation: Observation) -> Iterable[Finding]:
     if found is None:
         return ()
     final, response = found
-    return list(_judge(final.probe, final.request.url, response.header_all(GLOSSARY)))
+    return list(_judge(final.probe, final.request.url, response.header_all(HEADER)))
 
 
 def _judge(probe: str, url: str, values: list[str]) -> Iterator[Finding]:
     cite = (probe,)
 
-    def finding(id_: str, severity: Severity, title: str, *facts: tuple[str, str]) -> Finding:
-        glossary = PRELOAD_GLOSSARY if "preload" in id_ else GLOSSARY
-        return Finding(id_, severity, title, glossary, cite, tuple(facts))
+    def judged(id_: str, title: str, *facts: tuple[str, str]) -> Finding:
+        return finding(id_, title, cite, tuple(facts))
 
     if not url.startswith("https://"):
-        yield finding(
+        yield judged(
             "hsts.missing",
-            Severity.HIGH,
             "The final page is plain HTTP, so nothing tells browsers to insist on HTTPS",
             ("url", quote(url)),
         )
         if values:
-            yield finding(
+            yield judged(
                 "hsts.ignored-over-http",
-                Severity.INFO,
                 "Strict-Transport-Security is sent over plain HTTP, where browsers ignore it",
                 ("strict-transport-security", quote(values[0])),
             )
@@ -85,33 +82,29 @@ def _judge(probe: str, url: str, values: list[str]) -> Iterator[Finding]:
     host = _host(url)
     preloaded = is_preloaded(host)
     if preloaded:
-        yield finding(
+        yield judged(
             "hsts.preloaded",
-            Severity.PASS,
             f"{short(host)} is on the HSTS preload list built into browsers",
             ("host", host),
         )
     if not values:
         if preloaded:
-            yield finding(
+            yield judged(
                 "hsts.missing-but-preloaded",
-                Severity.INFO,
                 "No Strict-Transport-Security header, but the preload list already forces HTTPS",
                 ("host", host),
             )
         else:
-            yield finding(
+            yield judged(
                 "hsts.missing",
-                Severity.HIGH,
                 "No Strict-Transport-Security header: browsers may still try plain HTTP first",
                 ("host", host),
             )
         return
 
     if len(values) > 1:
-        yield finding(
+        yield judged(
             "hsts.duplicate-header",
-            Severity.LOW,
             f"Strict-Transport-Security is sent {len(values)} times; browsers use only the first",
             *(("strict-transport-security", quote(v)) for v in values[:5]),
         )
@@ -119,9 +112,8 @@ def _judge(probe: str, url: str, values: list[str]) -> Iterator[Finding]:
     header = hsts.parse(values[0])
     raw = ("strict-transport-security", quote(values[0]))
     if not header.valid:
-        yield finding(
+        yield judged(
             "hsts.malformed",
-            Severity.HIGH,
             f"Strict-Transport-Security is malformed ({short(header.problems[0])}), so browsers "
             "ignore it",
             raw,
@@ -129,54 +121,49 @@ def _judge(probe: str, url: str, values: list[str]) -> Iterator[Finding]:
         )
         return
     if header.unknown:
-        yield finding(
+        yield judged(
             "hsts.unknown-directive",
-            Severity.INFO,
             f"Strict-Transport-Security has a directive browsers do not know: "
             f"{short(header.unknown[0])}",
             raw,
             *(("unknown-directive", quote(name)) for name in header.unknown),
         )
 
-    yield from _judge_max_age(header, raw, finding)
+    yield from _judge_max_age(header, raw, judged)
     if header.max_age and not header.include_subdomains:
-        yield finding(
+        yield judged(
             "hsts.no-include-subdomains",
-            Severity.INFO,
             "HSTS does not cover subdomains (no includeSubDomains)",
             raw,
         )
-    yield from _judge_preload(header, raw, finding)
+    yield from _judge_preload(header, raw, judged)
 
 
-def _judge_max_age(header: hsts.HstsHeader, raw: tuple[str, str], finding) -> Iterator[Finding]:
+def _judge_max_age(header: hsts.HstsHeader, raw: tuple[str, str], judged) -> Iterator[Finding]:
     max_age = header.max_age or 0
     facts = (raw, ("max-age", str(max_age)))
     if max_age == 0:
-        yield finding(
+        yield judged(
             "hsts.disabled",
-            Severity.HIGH,
             "HSTS max-age is 0, which tells browsers to forget the HTTPS-only rule",
             *facts,
         )
     elif max_age < SIX_MONTHS:
-        yield finding(
+        yield judged(
             "hsts.short-max-age",
-            Severity.MEDIUM,
             f"HSTS max-age is {human_duration(max_age)}, under the six months a policy needs "
             "to protect returning visitors",
             *facts,
         )
     else:
-        yield finding(
+        yield judged(
             "hsts.ok",
-            Severity.PASS,
             f"HSTS tells browsers to use only HTTPS for {human_duration(max_age)}",
             *facts,
         )
 
 
-def _judge_preload(header: hsts.HstsHeader, raw: tuple[str, str], finding) -> Iterator[Finding]:
+def _judge_preload(header: hsts.HstsHeader, raw: tuple[str, str], judged) -> Iterator[Finding]:
     max_age = header.max_age or 0
     if not header.preload:
         return
@@ -186,17 +173,15 @@ def _judge_preload(header: hsts.HstsHeader, raw: tuple[str, str], finding) -> It
     if not header.include_subdomains:
         missing.append("includeSubDomains is missing")
     if missing:
-        yield finding(
+        yield judged(
             "hsts.preload-not-eligible",
-            Severity.LOW,
             f"HSTS asks for preloading, but the list would refuse it: {missing[0]}",
             raw,
             *(("unmet", m) for m in missing),
         )
     else:
-        yield finding(
+        yield judged(
             "hsts.preload-ready",
-            Severity.PASS,
             "HSTS meets the preload list's rules: one year or more, subdomains, preload",
             raw,
             ("max-age", str(max_age)),

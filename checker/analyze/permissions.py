@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from checker.analyze.evidence import final_response, plural, quote, short
+from checker.findings import finding
 from checker.headers import permissions
-from checker.model import Finding, Observation, Severity
+from checker.model import Finding, Observation
 
 HEADER = "permissions-policy"
 LEGACY = "feature-policy"
@@ -27,22 +28,18 @@ def analyze(observation: Observation) -> Iterable[Finding]:
 def _judge(values: list[str], legacy: list[str], cite: tuple[str, ...]) -> Iterator[Finding]:
     if not values:
         if legacy:
-            yield Finding(
+            yield finding(
                 "permissions.legacy-feature-policy",
-                Severity.LOW,
                 "Only the old Feature-Policy header is sent; current browsers read "
                 "Permissions-Policy instead",
-                HEADER,
                 cite,
                 (("feature-policy", quote(", ".join(legacy))),),
             )
         else:
-            yield Finding(
+            yield finding(
                 "permissions.missing",
-                Severity.INFO,
                 "No Permissions-Policy: browser features such as camera or geolocation are "
                 "not switched off",
-                HEADER,
                 cite,
             )
         return
@@ -50,43 +47,35 @@ def _judge(values: list[str], legacy: list[str], cite: tuple[str, ...]) -> Itera
     policy = permissions.parse(combined)
     raw = (HEADER, quote(combined))
     if not policy.valid:
-        yield Finding(
+        yield finding(
             "permissions.malformed",
-            Severity.LOW,
             "Permissions-Policy is not a valid structured dictionary, so browsers ignore it",
-            HEADER,
             cite,
             (raw, ("error", quote(policy.error or ""))),
         )
         return
     if policy.invalid:
         feature, member = policy.invalid[0]
-        yield Finding(
+        yield finding(
             "permissions.invalid-allowlist",
-            Severity.LOW,
             f"Permissions-Policy {short(feature)} lists {short(member)}, which browsers skip "
             "(origins must be quoted strings)",
-            HEADER,
             cite,
             (raw, *(("skipped", quote(f"{f}={m}")) for f, m in policy.invalid[:10])),
         )
     if not policy.features:
-        yield Finding(
+        yield finding(
             "permissions.missing",
-            Severity.INFO,
             "Permissions-Policy is empty, so no browser feature is switched off",
-            HEADER,
             cite,
             (raw,),
         )
         return
     disabled = [name for name, members in policy.features if not members]
-    yield Finding(
+    yield finding(
         "permissions.ok",
-        Severity.PASS,
         f"Permissions-Policy sets {plural(len(policy.features), 'feature')} and switches off "
         f"{len(disabled)}",
-        HEADER,
         cite,
         (raw, ("disabled", quote(" ".join(disabled)))),
     )

@@ -16,10 +16,9 @@ from collections.abc import Iterable, Iterator
 import httpx
 
 from checker.analyze.evidence import quote, short
-from checker.model import Exchange, Finding, Observation, Severity
+from checker.findings import finding
+from checker.model import Exchange, Finding, Observation
 from checker.target import LocationError, resolve_location
-
-GLOSSARY = "https-redirect"
 
 
 def _resolve(base: str, location: str) -> str | None:
@@ -87,21 +86,17 @@ def _judge_way_to_https(
         if first.response is not None:
             yield from _judge_first_hop(observation.http_chain, http_hops)
         elif not first.timed_out:  # one that ran out of time is listed as not judged
-            yield Finding(
+            yield finding(
                 "https.http-not-served",
-                Severity.INFO,
                 f"{short(_host(first.request.url))} does not answer plain HTTP, so there is "
                 "nothing to redirect",
-                GLOSSARY,
                 (first.probe,),
                 (("url", quote(first.request.url)), ("error", quote(first.error or ""))),
             )
     elif observation.http_not_probed is not None:
-        yield Finding(
+        yield finding(
             "https.http-not-checked",
-            Severity.INFO,
             "The way from plain HTTP to HTTPS was not checked",
-            GLOSSARY,
             (chain[0].probe,),
             (("why", quote(observation.http_not_probed)),),
         )
@@ -120,12 +115,10 @@ def _no_https(observation: Observation, hops: list[tuple[Exchange, str | None]])
     if _reaches_https(hops, observation.chain):
         return None
     host = _host(probe.request.url)
-    return Finding(
+    return finding(
         "https.not-available",
-        Severity.HIGH,
         f"{short(host)} has no working HTTPS: every visit travels as plain HTTP, which anyone "
         "on the network can read and change",
-        GLOSSARY,
         (observation.chain[0].probe, probe.probe),
         (("url", quote(probe.request.url)), ("error", quote(probe.error or ""))),
     )
@@ -153,11 +146,9 @@ def _judge_first_hop(
             cite += (https_probe.probe,)
             answer = f"{quote(https_probe.request.url)} answers {https_probe.response.status}"
             facts += (("https", answer),)
-        yield Finding(
+        yield finding(
             "redirect.missing",
-            Severity.HIGH,
             "Plain HTTP answers with the page itself instead of redirecting to HTTPS",
-            GLOSSARY,
             cite,
             facts,
         )
@@ -166,39 +157,31 @@ def _judge_first_hop(
     facts = (("from", quote(start)), ("to", quote(destination or "")))
     if destination is not None and destination.startswith("https://"):
         if _host(destination) == _host(start):
-            yield Finding(
+            yield finding(
                 "redirect.https",
-                Severity.PASS,
                 "Plain HTTP redirects straight to HTTPS on the same host",
-                GLOSSARY,
                 (first.probe,),
                 facts,
             )
         else:
-            yield Finding(
+            yield finding(
                 "redirect.https-other-host",
-                Severity.LOW,
                 f"Plain HTTP redirects to HTTPS on another host ({short(_host(destination))}), so "
                 f"{short(_host(start))} never gets to set HSTS for itself",
-                GLOSSARY,
                 (first.probe,),
                 facts,
             )
     elif final_url.startswith("https://"):
-        yield Finding(
+        yield finding(
             "redirect.https-not-first",
-            Severity.LOW,
             "Plain HTTP reaches HTTPS only after another plain-HTTP hop",
-            GLOSSARY,
             tuple(e.probe for e in chain),
             facts + (("final", quote(final_url)),),
         )
     else:
-        yield Finding(
+        yield finding(
             "redirect.not-to-https",
-            Severity.HIGH,
             "Plain HTTP redirects, but never to HTTPS",
-            GLOSSARY,
             tuple(e.probe for e in chain),
             facts + (("final", quote(final_url)),),
         )
@@ -214,11 +197,9 @@ def _judge_downgrades(hops: list[tuple[Exchange, str | None]]) -> Iterator[Findi
     ]
     if downgrades:
         exchange, destination = downgrades[0]
-        yield Finding(
+        yield finding(
             "redirect.downgrade",
-            Severity.HIGH,
             "A redirect sends visitors from HTTPS back to plain HTTP",
-            GLOSSARY,
             tuple(e.probe for e, _ in downgrades),
             tuple(
                 fact
@@ -238,11 +219,9 @@ def _judge_end(
     location = last.response.header("location") or ""
     destination = hops[-1][1] if hops else None
     if destination is None:
-        yield Finding(
+        yield finding(
             "redirect.invalid-location",
-            Severity.MEDIUM,
             f"The redirect's Location “{short(location)}” is not a usable URL",
-            GLOSSARY,
             (last.probe,),
             (
                 ("location", quote(location)),
@@ -251,11 +230,9 @@ def _judge_end(
             ),
         )
     else:
-        yield Finding(
+        yield finding(
             "redirect.too-many",
-            Severity.MEDIUM,
             f"The page was not reached after {len(chain)} redirects",
-            GLOSSARY,
             (last.probe,),
             (("redirects", str(len(chain))), ("next", quote(destination))),
         )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from checker.analyze.evidence import final_response, quote, short
-from checker.model import Finding, Observation, Severity
+from checker.findings import finding
+from checker.model import Finding, Observation
 
 HEADER = "referrer-policy"
 POLICIES = frozenset(
@@ -52,53 +53,38 @@ def analyze(observation: Observation) -> Iterable[Finding]:
 
 def _judge(values: list[str], cite: tuple[str, ...]) -> Iterator[Finding]:
     if not values:
-        yield Finding(
+        yield finding(
             "referrer.missing",
-            Severity.INFO,
             "No Referrer-Policy: browsers use their default (strict-origin-when-cross-origin "
             "in current ones)",
-            HEADER,
             cite,
         )
         return
     policy, unknown = effective_policy(values)
     facts: tuple[tuple[str, str], ...] = ((HEADER, quote(", ".join(values))),)
     if policy is None:
-        yield Finding(
+        yield finding(
             "referrer.invalid",
-            Severity.LOW,
             f"Referrer-Policy “{short(', '.join(values))}” has no value browsers know, so "
             "it is ignored",
-            HEADER,
             cite,
             facts + tuple(("unknown", quote(t)) for t in unknown[:10]),
         )
         return
     facts += (("effective", policy),)
     if unknown:
-        yield Finding(
+        yield finding(
             "referrer.unknown-token",
-            Severity.INFO,
             f"Referrer-Policy has a value browsers skip: {short(unknown[0])}",
-            HEADER,
             cite,
             facts + tuple(("unknown", quote(t)) for t in unknown[:10]),
         )
     if policy in UNSAFE:
-        yield Finding(
-            "referrer.unsafe",
-            Severity.MEDIUM,
-            f"Referrer-Policy {policy} {UNSAFE[policy]}",
-            HEADER,
-            cite,
-            facts,
-        )
+        yield finding("referrer.unsafe", f"Referrer-Policy {policy} {UNSAFE[policy]}", cite, facts)
     else:
-        yield Finding(
+        yield finding(
             "referrer.ok",
-            Severity.PASS,
             f"Referrer-Policy {policy} keeps paths and queries from other sites",
-            HEADER,
             cite,
             facts,
         )

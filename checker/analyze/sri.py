@@ -15,9 +15,9 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 from checker.analyze.evidence import final_response, plural, quote
-from checker.model import Finding, Observation, Severity
+from checker.findings import finding
+from checker.model import Finding, Observation
 
-GLOSSARY = "subresource-integrity"
 FACT_LIMIT = 10  # resources named in a finding's facts; the count says how many there were
 _FEED_SLICE = 8192
 # A browser uses the integrity attribute only when it holds a hash it knows.
@@ -116,9 +116,8 @@ def analyze(observation: Observation) -> Iterable[Finding]:
     if insecure:
         mixed = page.startswith("https://")
         findings.append(
-            Finding(
+            finding(
                 "sri.missing-insecure",
-                Severity.HIGH,
                 f"{_counted(insecure)} from other sites load over plain HTTP without integrity, "
                 + (
                     "mixed content on an HTTPS page: browsers block it or anyone on the network "
@@ -126,31 +125,26 @@ def analyze(observation: Observation) -> Iterable[Finding]:
                     if mixed
                     else "so anyone on the network can replace what runs in the page"
                 ),
-                GLOSSARY,
                 cite,
                 _facts(insecure, written=True) + cut,
             )
         )
     if secure:
         findings.append(
-            Finding(
+            finding(
                 "sri.missing",
-                Severity.MEDIUM,
                 f"{_counted(secure)} from other sites load without integrity, so whoever "
                 "controls those servers controls this page",
-                GLOSSARY,
                 cite,
                 _facts(secure) + cut,
             )
         )
     if not missing:
         findings.append(
-            Finding(
+            finding(
                 "sri.ok",
-                Severity.PASS,
                 f"Every script and stylesheet from another site ({len(foreign)}) carries an "
                 "integrity hash",
-                GLOSSARY,
                 cite,
                 _facts(foreign) + cut,
             )

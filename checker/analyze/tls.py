@@ -2,17 +2,16 @@
 
 from collections.abc import Iterable
 
-from checker.model import Finding, Observation, Severity
+from checker.findings import finding
+from checker.model import Finding, Observation
 
 
 def analyze(observation: Observation) -> Iterable[Finding]:
     if observation.tls_error is None:
         return
-    yield Finding(
-        id="tls.certificate-invalid",
-        severity=Severity.CRITICAL,
+    yield finding(
+        "tls.certificate-invalid",
         title="The TLS certificate does not verify, so browsers show a full-page warning.",
-        glossary="tls-certificate",
         exchanges=(observation.chain[0].probe,),
         facts=(("error", observation.tls_error),),
     )

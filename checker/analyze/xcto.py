@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from checker.analyze.evidence import final_response, quote, short
-from checker.model import Finding, Observation, Severity
+from checker.findings import finding
+from checker.model import Finding, Observation
 
 HEADER = "x-content-type-options"
 
@@ -22,12 +23,10 @@ def analyze(observation: Observation) -> Iterable[Finding]:
     values = response.header_all(HEADER)
     if not values:
         return [
-            Finding(
+            finding(
                 "xcto.missing",
-                Severity.LOW,
                 "No X-Content-Type-Options: browsers may guess content types and run a file "
                 "as script or HTML",
-                HEADER,
                 cite,
             )
         ]
@@ -36,21 +35,17 @@ def analyze(observation: Observation) -> Iterable[Finding]:
     facts = ((HEADER, quote(combined)),)
     if first.lower() == "nosniff":
         return [
-            Finding(
+            finding(
                 "xcto.nosniff",
-                Severity.PASS,
                 "X-Content-Type-Options nosniff stops browsers from guessing content types",
-                HEADER,
                 cite,
                 facts,
             )
         ]
     return [
-        Finding(
+        finding(
             "xcto.invalid",
-            Severity.LOW,
             f"X-Content-Type-Options is “{short(first)}”; only nosniff has an effect",
-            HEADER,
             cite,
             facts,
         )

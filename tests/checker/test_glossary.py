@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from checker import glossary
+from checker.findings import CATALOGUE, ROWS
 from checker.glossary import (
     KINDS,
     GlossaryError,
@@ -347,130 +347,13 @@ def test_get_entry_returns_none_for_an_unknown_slug():
     assert get_entry("no-such-entry") is None
 
 
-def string_values(node: ast.expr | None, names: dict[str, str]) -> list[str]:
-    """The strings an expression can evaluate to: a constant, a module-level string constant it
-    names, either branch of a conditional, the operands of ``or``, the items of a tuple or list,
-    the values of a dict."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return [node.value]
-    if isinstance(node, ast.Name) and node.id in names:
-        return [names[node.id]]
-    if isinstance(node, ast.IfExp):
-        return string_values(node.body, names) + string_values(node.orelse, names)
-    if isinstance(node, ast.BoolOp):
-        return [value for operand in node.values for value in string_values(operand, names)]
-    if isinstance(node, ast.Tuple | ast.List | ast.Set):
-        return [value for item in node.elts for value in string_values(item, names)]
-    if isinstance(node, ast.Dict):
-        return [value for item in node.values for value in string_values(item, names)]
-    return []
-
-
-def module_strings(tree: ast.Module) -> dict[str, str]:
-    """Module-level ``NAME = "text"`` constants."""
-    return {
-        target.id: node.value.value
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        and isinstance(node.value, ast.Constant)
-        and isinstance(node.value.value, str)
-        for target in node.targets
-        if isinstance(target, ast.Name)
-    }
-
-
-def glossary_positions(tree: ast.Module) -> dict[str, int]:
-    """Classes with a ``glossary`` field (rule tables): class name -> the field's position.
-
-    ``Finding`` itself is included: its fourth field is the glossary slug."""
-    positions = {"Finding": 3}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef):
-            fields = [
-                item.target.id
-                for item in node.body
-                if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
-            ]
-            if "glossary" in fields:
-                positions[node.name] = fields.index("glossary")
-    return positions
-
-
-def glossary_slugs_used_in_source(root: Path = ROOT) -> dict[str, str]:
-    """Every glossary slug the engine's source names, mapped to the file that names it.
-
-    Analyzers need observations to run, so this reads their source instead: ``glossary=``
-    keyword arguments of any call; the glossary position of ``Finding(...)`` and of rule-table
-    classes that have a ``glossary`` field; and module-level names containing GLOSSARY.
-    """
-    found: dict[str, str] = {}
-    sources = [path for path in sorted((root / "checker").rglob("*.py")) if path.name != "model.py"]
-    trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in sources}
-    positions: dict[str, int] = {}
-    for tree in trees.values():
-        positions.update(glossary_positions(tree))
-    for path, tree in trees.items():
-        if "glossary" in path.relative_to(root).parts[:2]:
-            continue
-        where = str(path.relative_to(root))
-        names = module_strings(tree)
-        values: list[str] = []
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                values += [
-                    value
-                    for keyword in node.keywords
-                    if keyword.arg == "glossary"
-                    for value in string_values(keyword.value, names)
-                ]
-                name = getattr(node.func, "id", getattr(node.func, "attr", None))
-                index = positions.get(name)
-                if index is not None and len(node.args) > index:
-                    values += string_values(node.args[index], names)
-            elif isinstance(node, ast.Assign | ast.AnnAssign):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if any("GLOSSARY" in getattr(t, "id", "").upper() for t in targets):
-                    values += string_values(node.value, names)
-        found.update(dict.fromkeys(values, where))
-    return found
-
-
-def test_every_finding_glossary_slug_has_an_entry():
-    used = glossary_slugs_used_in_source()
-    missing = {slug: where for slug, where in used.items() if get_entry(slug) is None}
-    assert not missing, f"glossary slugs without an entry: {missing}"
-
-
-def test_the_source_scan_sees_glossary_keywords_and_mappings(tmp_path):
-    # Guards the guard: a fake analyzer's made-up slugs must show up in the scan.
-    fake_root = tmp_path
-    (fake_root / "checker" / "analyze").mkdir(parents=True)
-    (fake_root / "checker" / "analyze" / "fake.py").write_text(
-        'Finding(id="x.y", glossary="no-such-entry-anywhere")\n'
-        'GLOSSARY = {"x.z": "another-missing-entry"}\n'
-        "@dataclass(frozen=True)\n"
-        "class Rule:\n"
-        "    id: str\n"
-        "    glossary: str\n"
-        'RULES = (Rule("x.w", "a-rule-entry"),)\n'
-        'Finding("x.v", Severity.LOW, "title", "positional-entry" if ok else "other-entry")\n'
-        'HEADER = "named-entry"\n'
-        'Finding("x.u", Severity.LOW, "title", HEADER)\n',
-        encoding="utf-8",
-    )
-    used = glossary_slugs_used_in_source(fake_root)
-    assert set(used) == {
-        "no-such-entry-anywhere",
-        "another-missing-entry",
-        "a-rule-entry",
-        "positional-entry",
-        "other-entry",
-        "named-entry",
-    }
+def test_every_catalogue_row_names_an_entry_that_exists():
+    missing = {row.id: row.glossary for row in ROWS if get_entry(row.glossary) is None}
+    assert missing == {}
 
 
 # Local servers that make as many analyzers speak as possible: every finding they produce must
-# link to an entry, including findings whose slug the source scan cannot see (derived names).
+# have a catalogue row and link to an entry (the catalogue forbids an id without a row).
 def reflect_everything(request):
     origin = request.headers.get("Origin") or "https://evil.example"
     headers = [
@@ -543,5 +426,6 @@ def test_every_finding_of_a_real_scan_links_to_an_entry(
 
     assert report.status is Status.OK
     assert report.findings
+    assert {f.id for f in report.findings} <= set(CATALOGUE)
     missing = {f.id: f.glossary for f in report.findings if get_entry(f.glossary) is None}
     assert not missing, f"findings whose glossary entry is missing: {missing}"

@@ -34,6 +34,7 @@ from checker.simulate import (
     simulate_response,
     unsafe_header_names,
 )
+from checker.target import parse_origin
 
 APP = "https://app.example"
 API = "https://api.example/items"
@@ -769,11 +770,21 @@ def test_it_records_each_step_with_a_verdict():
     [
         ("HTTPS://App.Example:443", "https://app.example"),
         ("http://app.example:8080/", "http://app.example:8080"),
+        ("https://Bücher.example", "https://xn--bcher-kva.example"),
         ("null", "null"),
     ],
 )
 def test_it_serialises_origins_as_browsers_do(raw, origin):
     assert serialise_origin(raw) == origin
+    assert serialise_origin(raw) == parse_origin(raw)  # one serialiser: the form's and ours
+
+
+def test_a_unicode_page_url_and_its_punycode_origin_are_the_same_origin():
+    verdict = simulate_response(
+        request(origin="https://bücher.example", url="https://xn--bcher-kva.example/api"),
+        answer(),
+    )
+    assert step(verdict, "same-origin").passed
 
 
 @pytest.mark.parametrize("raw", ["app.example", "https://app.example/path", "ftp://x.example"])

@@ -17,6 +17,7 @@ import pytest
 
 from checker import Report, Status, scan
 from checker.analyze import run_analyzers
+from checker.findings import weigh
 from checker.model import Target
 from checker.retrieve import retrieve
 from tests.targets import ReceivedRequest, TargetServer
@@ -175,3 +176,22 @@ def test_an_untrusted_certificate_on_the_https_probe_does_not_restart_the_scan(
     assert retrieved.certificate_error is None
     error = dict(found["https.not-available"].facts)["error"]
     assert "certificate" in error
+
+
+def test_an_api_is_judged_on_its_way_to_https_too(
+    target_server, tls_target_server, checker_options
+):
+    headers = [
+        ("Content-Type", "application/json"),
+        ("Content-Security-Policy", "default-src 'none'; script-src 'nonce-same'"),
+    ]
+    target_server.responder = tls_target_server.responder = lambda request: (200, headers, b"{}")
+    options = replace(checker_options, http_probe_port=target_server.port)
+
+    retrieved, _ = look(named("https", tls_target_server.port), options)
+
+    kept, apart = weigh(run_analyzers(retrieved.observation), "api")
+    assert "redirect.missing" in {f.id for f in kept}
+    assert "redirect.missing" not in {f.id for f in apart}
+    # Nor is an API answer fetched twice for a nonce: it runs no scripts.
+    assert retrieved.observation.refetch is None

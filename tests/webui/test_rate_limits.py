@@ -148,6 +148,16 @@ def test_a_different_frontend_origin_or_path_gets_its_own_scan(client):
     assert Scan.objects.count() == 3
 
 
+def test_a_scan_graded_by_another_profile_is_not_reused(client):
+    earlier = graded_scan("example.com/", profile="api")  # the spec of a scheme-less target
+
+    post(client, "example.com")
+    assert Scan.objects.count() == 2
+    response = post(client, "example.com", profile="api")
+    assert response["Location"] == earlier.get_absolute_url()
+    assert Scan.objects.count() == 2
+
+
 @pytest.mark.parametrize("status", [Scan.Status.FAILED, Scan.Status.UNREACHABLE])
 def test_a_scan_that_ended_without_a_grade_is_not_reused(client, status):
     graded_scan("example.com/", status=status, grade="")

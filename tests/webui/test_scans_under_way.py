@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from webui.models import Scan
+from webui.models import Scan, Site
+from webui.views.pages import create_or_join
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +73,18 @@ def test_joining_a_scan_already_under_way_is_not_a_new_scan(client):
 
     assert response.status_code == 303
     assert response["Location"] == Scan.objects.get(target_url="site1.example/").get_absolute_url()
+
+
+def test_a_submission_that_loses_the_insert_joins_the_scan_with_its_own_profile():
+    site = Site.objects.create(host="example.com")
+    fields = {"site": site, "target_raw": "example.com", "target_url": "example.com/"}
+    api, created = create_or_join(**fields, frontend_origin="", profile="api")
+    page, page_created = create_or_join(**fields, frontend_origin="", profile="")
+
+    joined, joined_created = create_or_join(**fields, frontend_origin="", profile="api")
+
+    assert created and page_created and page != api  # another profile is a scan of its own
+    assert (joined, joined_created) == (api, False)
 
 
 def test_a_host_with_three_scans_under_way_is_not_probed_by_a_fourth(client):

@@ -1,6 +1,7 @@
 import pytest
+from django.utils.html import escape
 
-from checker import scoring
+from checker import findings, scoring
 
 pytestmark = pytest.mark.django_db
 
@@ -26,3 +27,15 @@ def test_the_scoring_page_links_ids_to_their_glossary_entries(client):
     html = client.get("/scoring/").content.decode()
     row = html[html.index('<tr id="cors.reflect-origin">') :]
     assert 'href="/glossary/mistake-reflected-origin/"' in row[: row.index("</tr>")]
+
+
+def test_every_row_of_the_scoring_page_has_a_title_a_severity_and_an_entry(client):
+    html = client.get("/scoring/").content.decode()
+    table = html[html.index('id="modifiers-title"') :]
+    assert "—" not in table
+    for row in findings.ROWS:
+        shown = table[table.index(f'<tr id="{row.id}">') :]
+        shown = shown[: shown.index("</tr>")]
+        assert escape(row.title) in shown
+        assert f"count--{row.severity}" in shown
+        assert f'href="/glossary/{row.glossary}/"' in shown

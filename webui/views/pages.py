@@ -26,7 +26,7 @@ def home(request):
         # A private scan is never shown to anyone else, nor anyone else's to its author.
         scan = None
         if not cleaned["private"]:
-            recent = limits.recent_scan(target.spec, cleaned["frontend_origin"])
+            recent = limits.recent_scan(target.spec, cleaned["frontend_origin"], cleaned["profile"])
             scan = queueing.ensure_queued(recent)  # never join a scan that nothing will run
         if scan is None:
             client = client_key(request)
@@ -62,6 +62,7 @@ def queue_scan(raw: str, cleaned: dict, client: str = "") -> Scan:
         # The spec, not the URL: a target typed without a scheme must still start over http://.
         target_url=target.spec,
         frontend_origin=cleaned["frontend_origin"],
+        profile=cleaned.get("profile", ""),
         private=cleaned["private"],
         client=client,
     )
@@ -75,7 +76,7 @@ JOIN_ATTEMPTS = 3
 
 
 def create_or_join(**fields) -> tuple[Scan, bool]:
-    """A new scan, or the public one already under way for the same target and origin.
+    """A new scan, or the public one already under way for the same target, origin and profile.
 
     The one_active_scan_per_target constraint decides between parallel submissions: the insert
     runs in a savepoint, and when the constraint refuses it, the row that won is joined. If that
@@ -87,7 +88,9 @@ def create_or_join(**fields) -> tuple[Scan, bool]:
             with transaction.atomic():
                 return Scan.objects.create(**fields), True
         except IntegrityError:
-            joined = limits.active_scan(fields["target_url"], fields["frontend_origin"])
+            joined = limits.active_scan(
+                fields["target_url"], fields["frontend_origin"], fields.get("profile", "")
+            )
             if joined is not None:
                 return joined, False
             if attempt == JOIN_ATTEMPTS:

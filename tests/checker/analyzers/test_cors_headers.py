@@ -47,19 +47,22 @@ def test_an_echoed_origin_that_holds_a_comma_is_one_origin():
 
 
 @pytest.mark.parametrize(
-    ("value", "why", "glossary"),
+    ("value", "why", "finding_id", "glossary"),
     [
-        ("https://app.shop.example/", "ends with a slash", "mistake-origin-with-path-or-slash"),
-        ("https://app.shop.example/api", "path", "mistake-origin-with-path-or-slash"),
-        ("app.shop.example", "no scheme", "error-invalid-allow-origin-value"),
-        ("https://App.Shop.Example", "lower case", "error-invalid-allow-origin-value"),
-        ("https://app.shop.example:443", "default port", "error-invalid-allow-origin-value"),
+        ("https://app.shop.example/", "ends with a slash", "cors.allow-origin-with-path",
+         "mistake-origin-with-path-or-slash"),
+        ("https://app.shop.example/api", "path", "cors.allow-origin-with-path",
+         "mistake-origin-with-path-or-slash"),
+        ("app.shop.example", "no scheme", "cors.allow-origin-malformed",
+         "error-invalid-allow-origin-value"),
+        ("https://App.Shop.Example", "lower case", "cors.allow-origin-malformed",
+         "error-invalid-allow-origin-value"),
+        ("https://app.shop.example:443", "default port", "cors.allow-origin-malformed",
+         "error-invalid-allow-origin-value"),
     ],
-)
-def test_it_flags_an_allow_origin_that_can_never_match(value, why, glossary):
-    finding = findings(fixed_headers(("Access-Control-Allow-Origin", value)))[
-        "cors.allow-origin-malformed"
-    ]
+)  # fmt: skip
+def test_it_flags_an_allow_origin_that_can_never_match(value, why, finding_id, glossary):
+    finding = findings(fixed_headers(("Access-Control-Allow-Origin", value)))[finding_id]
     assert why in fact(finding, "why")
     assert finding.glossary == glossary
 

@@ -45,7 +45,7 @@ def test_frame_ancestors_wins_over_x_frame_options():
         xfo("ALLOW-FROM https://a.example"), ("Content-Security-Policy", "frame-ancestors 'self'")
     )
     finding = only(findings, "framing.ok")
-    assert finding.glossary == "content-security-policy"
+    assert finding.glossary == "x-frame-options"  # its entry explains frame-ancestors too
     assert fact(finding, "x-frame-options-used") == ["no"]
     assert "own origin" in finding.title
 

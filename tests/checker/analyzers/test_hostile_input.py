@@ -6,20 +6,9 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.analyze import (
-    cookies,
-    cross_origin,
-    csp,
-    deprecated,
-    disclosure,
-    framing,
-    hsts,
-    permissions,
-    redirects,
-    referrer,
-    sri,
-    xcto,
-)
+from checker.analyze import ANALYZERS
+from checker.cors_matrix import ARBITRARY, GET_PREFIX, PREFLIGHT_PREFIX
+from checker.findings import CATALOGUE
 from checker.headers import cookies as cookie_parser
 from checker.headers import csp as csp_parser
 from checker.headers import hsts as hsts_parser
@@ -27,37 +16,6 @@ from checker.headers import permissions as permissions_parser
 from checker.headers.meta import http_equiv
 from checker.model import Exchange, Finding, Request, Severity
 from tests.checker.analyzers.build import chain, exchange, redirect
-
-ANALYZERS = (
-    redirects,
-    hsts,
-    csp,
-    framing,
-    xcto,
-    referrer,
-    permissions,
-    cross_origin,
-    cookies,
-    disclosure,
-    deprecated,
-    sri,
-)
-AREAS = (
-    "redirect",
-    "https",
-    "sri",
-    "hsts",
-    "csp",
-    "framing",
-    "xcto",
-    "referrer",
-    "permissions",
-    "cross-origin",
-    "cookie",
-    "disclosure",
-    "deprecated",
-)
-ID = re.compile(r"(?P<area>[a-z-]+)\.[a-z0-9]+(?:-[a-z0-9]+)*")
 
 # Pieces of real header syntax, so that generated values get past the first character.
 FRAGMENTS = (
@@ -207,12 +165,21 @@ def test_the_permissions_parser_and_meta_reader_never_raise(value):
     http_equiv(value, "content-security-policy")
 
 
+ID = re.compile(r"[a-z-]+\.[a-z0-9]+(?:-[a-z0-9]+)*")
+PROBE_PREFIXES = (GET_PREFIX, PREFLIGHT_PREFIX)
+
+
+def cors_probe(url, prefix, header_list):
+    sent = exchange(url, header_list, probe=f"{prefix}{ARBITRARY}")
+    request = replace(sent.request, headers=(("Origin", "https://evil.example"),))
+    return replace(sent, request=request, origin_label=ARBITRARY)
+
+
 def check(findings):
     findings = list(findings)
     for finding in findings:
         assert isinstance(finding, Finding)
-        match = ID.fullmatch(finding.id)
-        assert match and match["area"] in AREAS, finding.id
+        assert ID.fullmatch(finding.id) and finding.id in CATALOGUE, finding.id
         assert isinstance(finding.severity, Severity)
         assert finding.glossary and finding.exchanges
         assert all(ch.isprintable() for ch in finding.title), finding.title
@@ -224,9 +191,14 @@ def check(findings):
 @PROPERTY
 @given(headers, hostile, urls)
 def test_every_analyzer_returns_findings_for_hostile_headers(header_list, body, url):
-    observation = chain(exchange(url, header_list, body=body))
+    # Every registered analyzer, CORS and TLS included: the CORS probes carry the same headers.
+    observation = replace(
+        chain(exchange(url, header_list, body=body)),
+        probes=tuple(cors_probe(url, prefix, header_list) for prefix in PROBE_PREFIXES),
+        tls_error=body,
+    )
     for analyzer in ANALYZERS:
-        check(analyzer.analyze(observation))
+        check(analyzer(observation))
 
 
 @PROPERTY
@@ -237,7 +209,7 @@ def test_every_analyzer_copes_with_a_hostile_redirect_chain(header_list, locatio
         redirect("https://example.com/next", location, probe="main.1", headers=header_list),
     )
     for analyzer in ANALYZERS:
-        check(analyzer.analyze(observation))
+        check(analyzer(observation))
 
 
 @PROPERTY
@@ -251,4 +223,4 @@ def test_every_analyzer_copes_with_hostile_side_probes(header_list, location, bo
         refetch=exchange("https://example.com/", header_list, body=body, probe="page.again"),
     )
     for analyzer in ANALYZERS:
-        check(analyzer.analyze(observation))
+        check(analyzer(observation))

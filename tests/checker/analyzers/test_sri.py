@@ -1,6 +1,7 @@
 from dataclasses import replace
 
 from checker.analyze import sri
+from checker.findings import weigh
 from checker.model import Severity
 from tests.checker.analyzers.build import fact, ids, only, page
 
@@ -109,3 +110,10 @@ def test_a_truncated_body_is_said_in_the_facts():
 def test_a_page_without_body_or_with_hostile_urls_gives_no_error():
     assert list(sri.analyze(page())) == []
     assert run('<script src="http://[::1"></script><base href="http://[x">') == []
+
+
+def test_subresource_integrity_is_not_held_against_an_api_answer():
+    findings = run('<script src="http://cdn.example/x.js"></script>')
+    kept, apart = weigh(findings, "api")
+    assert [f.id for f in apart] == ["sri.missing-insecure"] and kept == ()
+    assert [f.id for f in weigh(findings, "page")[0]] == ["sri.missing-insecure"]

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 import checker
 from checker.cli import render_json, render_text
+from checker.findings import PROFILES
 from webui.options import options_from_settings
 
 
@@ -14,9 +15,13 @@ class Command(BaseCommand):
         parser.add_argument("target", help="a domain or URL, e.g. example.com")
         parser.add_argument("--json", action="store_true", help="print the full report as JSON")
         parser.add_argument("--frontend-origin", help="your frontend's origin")
+        parser.add_argument(
+            "--profile", choices=PROFILES, help="grade as a page or an API (default: automatic)"
+        )
 
     def handle(self, *args, **options):
-        report = checker.scan(options["target"], options_from_settings(options["frontend_origin"]))
+        settings = options_from_settings(options["frontend_origin"], options["profile"])
+        report = checker.scan(options["target"], settings)
         text = render_json(report) + "\n" if options["json"] else render_text(report)
         self.stdout.write(text, ending="")
         if report.status != checker.Status.OK:
