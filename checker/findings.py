@@ -32,6 +32,7 @@ AREAS: dict[str, str] = {
     "cors": "CORS",
     "https": "HTTPS and HSTS",
     "csp": "Content Security Policy",
+    "sri": "Subresource Integrity",
     "framing": "Framing",
     "cookies": "Cookies",
     "headers": "Other security headers",
@@ -150,6 +151,7 @@ csp = _section(
     ("content-security-policy", "content-security-policy-report-only"),
     applies_to=PAGE_ONLY,
 )
+sri = _section("sri", "subresource-integrity", (), applies_to=PAGE_ONLY)
 framing = _section("framing", "x-frame-options", ("x-frame-options", "content-security-policy"))
 xcto = _section("headers", "x-content-type-options", ("x-content-type-options", "content-type"))
 referrer = _section("headers", "referrer-policy", ("referrer-policy",), applies_to=PAGE_ONLY)
@@ -533,6 +535,30 @@ ROWS: tuple[Row, ...] = (
         "Plain HTTP redirects straight to HTTPS on the same host",
         "Visitors who type the bare name get to the encrypted site at once.",
     ),
+    https(
+        "https.not-available",
+        HIGH,
+        -20,
+        "The site has no working HTTPS",
+        "Every visit travels as plain HTTP, which anyone on the network can read and change.",
+        evidence=(),
+    ),
+    https(
+        "https.http-not-served",
+        INFO,
+        0,
+        "The host does not answer plain HTTP",
+        "There is nothing to redirect; visitors who type the bare name get no page over HTTP.",
+        evidence=(),
+    ),
+    https(
+        "https.http-not-checked",
+        INFO,
+        0,
+        "The way from plain HTTP to HTTPS was not checked",
+        "An IP address, or a port this checker may not reach, was left out of that probe.",
+        evidence=(),
+    ),
     hsts(
         "hsts.missing",
         HIGH,
@@ -749,6 +775,56 @@ ROWS: tuple[Row, ...] = (
         0,
         "The Content-Security-Policy limits scripts to listed sources",
         "Scripts from servers the site did not list do not run.",
+    ),
+    csp(
+        "csp.nonce-reused",
+        HIGH,
+        -20,
+        "The Content-Security-Policy nonce is the same on every response",
+        "An injected script can carry the known nonce: no better than 'unsafe-inline'.",
+    ),
+    csp(
+        "csp.nonce-changes",
+        PASS,
+        0,
+        "The Content-Security-Policy nonce is new on every response",
+        "Nobody can know the next nonce in advance, so it lets only the page's own scripts run.",
+    ),
+    csp(
+        "csp.strict-dynamic-without-nonce",
+        LOW,
+        -5,
+        "'strict-dynamic' without a nonce or hash",
+        "Browsers then ignore the allow-list, so no script can start: the page breaks.",
+    ),
+    csp(
+        "csp.insecure-source",
+        MEDIUM,
+        -5,
+        "The Content-Security-Policy allows sources over plain HTTP",
+        "Anyone on the network can swap a script or plugin fetched over http: or ws:.",
+    ),
+    # --- Subresource Integrity (a page's scripts and stylesheets) --------------------------
+    sri(
+        "sri.missing-insecure",
+        HIGH,
+        -20,
+        "Scripts or stylesheets from other sites load over plain HTTP without integrity",
+        "Anyone on the network can replace code that runs in the page.",
+    ),
+    sri(
+        "sri.missing",
+        MEDIUM,
+        -5,
+        "Scripts or stylesheets from other sites load without integrity",
+        "Whoever controls those servers controls the page, and its visitors' data.",
+    ),
+    sri(
+        "sri.ok",
+        PASS,
+        0,
+        "Every script and stylesheet from another site has an integrity hash",
+        "A file changed on its server is refused instead of run.",
     ),
     # --- Framing: a cheap recommendation for an API, a real defence for a page --------------
     framing(

@@ -187,6 +187,17 @@ class Observation:
     probes: tuple[Exchange, ...] = ()  # CORS probes sent to the final URL
     frontend_origin: str | None = None  # the user's own frontend origin, if given
     tls_error: str | None = None  # set when the certificate failed verification (then re-fetched)
+    # The way to HTTPS, when the main chain did not start on plain HTTP: ``http://host/`` and
+    # the redirects after it (probes ``http.0``, ``http.1``, ...).
+    http_chain: tuple[Exchange, ...] = ()
+    # Why that plain-HTTP probe was not sent (an IP address, a port the guard refuses), if so.
+    http_not_probed: str | None = None
+    # ``https://host/`` (probe ``https.0``), when the main chain never reached HTTPS: is there
+    # HTTPS at all?
+    https_probe: Exchange | None = None
+    # The final page fetched a second time (probe ``page.again``), when its CSP has a nonce:
+    # a nonce that comes back the same is no secret.
+    refetch: Exchange | None = None
 
     @property
     def final(self) -> Exchange:
@@ -208,7 +219,8 @@ class Observation:
 
     @property
     def exchanges(self) -> tuple[Exchange, ...]:
-        return self.chain + self.probes
+        extra = tuple(e for e in (self.https_probe, self.refetch) if e is not None)
+        return self.chain + self.http_chain + extra + self.probes
 
 
 @dataclass(frozen=True)
@@ -339,6 +351,11 @@ class Options:
     ca_bundle: str | None = None  # a CA file to trust instead of the system store (tests)
     user_agent: str = "corscheck/0.1 (CORS and security-header checker)"
     frontend_origin: str | None = None
+    # Where the way to HTTPS is probed: ``http://host/`` on port 80 and, for a site that stays
+    # on plain HTTP, ``https://host/`` on 443, as a browser does for a typed name. Only tests
+    # change them: their servers listen on random ports.
+    http_probe_port: int = 80
+    https_probe_port: int = 443
     profile: str | None = None  # "page" or "api" to grade by; None: by the kind of answer
     extra: dict[str, Any] = field(default_factory=dict)
 

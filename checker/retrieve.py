@@ -16,14 +16,16 @@ import ssl
 import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import httpcore
 import httpx
 
 from checker import netguard
 from checker.cors_matrix import cors_probes
+from checker.headers import csp
 from checker.headers.cookies import redact_headers
+from checker.headers.meta import http_equiv
 from checker.model import Exchange, Headers, Observation, Options, ProbeSpec, Request, Response
 from checker.target import LocationError, TargetError, parse_target, resolve_location
 
@@ -32,6 +34,7 @@ ACCEPT_HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 # httpx would add br and zstd whenever their packages happen to be installed.
 ACCEPT_ENCODING = "gzip, deflate"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+CSP = "content-security-policy"
 
 # What one request can raise because of what a target sent (a status line, a header, a body, a
 # TLS record), besides httpx's own errors: httpcore errors that escaped httpx's mapping,
@@ -275,6 +278,15 @@ def _seconds(value: float) -> str:
     return f"{round(value, 1):g}"
 
 
+@dataclass(frozen=True)
+class Walked:
+    """A redirect chain and how it ended."""
+
+    chain: tuple[Exchange, ...]
+    problem: str | None = None  # the redirects loop or go on too long
+    refused: str | None = None  # a later hop led to an address the guard refused
+
+
 @dataclass
 class Session:
     """One scan's network state: the client, the pins and the concurrency bound."""
@@ -331,12 +343,15 @@ class Session:
         *,
         read_body: bool = False,
         origin_label: str | None = None,
+        note_certificate: bool = True,
     ) -> Exchange:
         """Send one request; whatever the target answers, this returns an Exchange.
 
         Only the guard's refusals are raised (``follow`` records them). The request's deadline
         covers connecting, the headers and the capped body read, so a server that drips bytes
-        costs this request its deadline and no more.
+        costs this request its deadline and no more. ``note_certificate=False`` keeps a
+        certificate failure this request's own error: a side probe (``https://host/`` of a
+        plain-HTTP site) must not make the whole scan start over unverified.
         """
         try:
             request = self.client.build_request(method, url, headers=list(headers))
@@ -370,7 +385,11 @@ class Session:
                     error = self._timeout_sentence(request.url, budget, received)
                 else:
                     error = describe_error(exc, request.url, self.options.timeout)
-                    if self.certificate_error is None and _certificate_failure(exc):
+                    if (
+                        note_certificate
+                        and self.certificate_error is None
+                        and _certificate_failure(exc)
+                    ):
                         self.certificate_error = error
         # When the headers came but the body did not finish, the headers are still judged.
         return Exchange(
@@ -419,22 +438,49 @@ class Session:
         A hop to an address the guard refuses ends the chain with that refusal recorded. A loop,
         or more than ``max_redirects`` redirects, ends it with ``redirect_problem`` set.
         """
+        walked = await self.walk(url, max_redirects)
+        self.redirect_problem = walked.problem
+        if walked.refused is not None:
+            self.refused = walked.refused
+        return walked.chain
+
+    async def walk(
+        self,
+        url: str,
+        max_redirects: int,
+        *,
+        prefix: str = "main",
+        side: bool = False,
+        known: frozenset[str] = frozenset(),
+    ) -> Walked:
+        """The chain from ``url``, with probe ids ``<prefix>.<hop>``, and how it ended.
+
+        A ``side`` walk (the way from ``http://host/`` to HTTPS) reads no bodies and notes no
+        certificate failure for the scan: it is judged for its redirects only. It stops before
+        a URL in ``known`` (the main chain's), whose answer is already there; the chain then
+        ends on the redirect that leads to it.
+        """
         chain: list[Exchange] = []
         headers = (("Accept", ACCEPT_HTML),)
-        self.redirect_problem = None
+        problem = refused = None
         for hop in range(max_redirects + 1):
+            if chain and url in known:
+                break
+            probe = f"{prefix}.{hop}"
             try:
-                exchange = await self.fetch(f"main.{hop}", "GET", url, headers, read_body=True)
+                exchange = await self.fetch(
+                    probe, "GET", url, headers, read_body=not side, note_certificate=not side
+                )
             except (netguard.AddressRefused, netguard.ResolutionFailed) as exc:
                 if not chain:
                     raise
                 if isinstance(exc, netguard.AddressRefused):
-                    self.refused = exc.message
-                chain.append(Exchange(f"main.{hop}", Request("GET", url), error=exc.message))
+                    refused = exc.message
+                chain.append(Exchange(probe, Request("GET", url), error=exc.message))
                 break
             except TARGET_ERRORS as exc:  # the next hop's host could not even be looked up
                 error = f"The request to {url} could not be made ({type(exc).__name__}: {exc})."
-                chain.append(Exchange(f"main.{hop}", Request("GET", url), error=error))
+                chain.append(Exchange(probe, Request("GET", url), error=error))
                 break
             chain.append(exchange)
             if exchange.response is None or not exchange.response.is_redirect:
@@ -446,12 +492,12 @@ class Session:
                 break  # the redirect analyzer judges an unusable Location; there is nowhere to go
             visited = [e.request.url for e in chain]
             if url in visited:
-                self.redirect_problem = _loop_sentence(visited, url)
+                problem = _loop_sentence(visited, url)
                 break
         else:
             visited = [e.request.url for e in chain]
-            self.redirect_problem = _too_many_sentence(visited, max_redirects)
-        return tuple(chain)
+            problem = _too_many_sentence(visited, max_redirects)
+        return Walked(tuple(chain), problem, refused)
 
     async def send(self, url: str, specs: Sequence[ProbeSpec]) -> tuple[Exchange, ...]:
         """Send every probe to one URL, concurrently (bounded by the semaphore)."""
@@ -532,30 +578,27 @@ class Retrieved:
 async def retrieve(
     target, options: Options, *, verify: bool = True, deadline_at: float | None = None
 ) -> Retrieved:
-    """Follow the main chain, then send the CORS probes to the final URL.
+    """Follow the main chain, then look around the final page: the CORS probes, the way from
+    plain HTTP to HTTPS, and the page once more when its CSP has a nonce — all at once.
 
     ``deadline_at`` (event-loop time) is when the whole scan must end; no request runs past it.
     """
     async with Session(options, verify=verify, deadline_at=deadline_at) as session:
         candidates = start_urls(target, options.allowed_ports)
+        failed_http: tuple[Exchange, ...] = ()
         for index, start in enumerate(candidates):
             chain = await session.follow(start, options.max_redirects)
             unreachable = chain[0].response is None and session.certificate_error is None
             if not unreachable or index == len(candidates) - 1:
                 break
-        final = chain[-1]
-        probes: tuple[Exchange, ...] = ()
-        if final.response is not None and not final.response.is_redirect:
-            try:
-                final_target = parse_target(final.request.url)
-            except TargetError:
-                final_target = None
-            if final_target is not None:
-                specs = cors_probes(final_target, options.frontend_origin)
-                probes = await session.send(final.request.url, specs)
+            if start.startswith("http://"):
+                failed_http = chain
         observation = Observation(
-            target=target, chain=chain, probes=probes, frontend_origin=options.frontend_origin
+            target=target, chain=chain, frontend_origin=options.frontend_origin
         )
+        final = chain[-1]
+        if final.response is not None and not final.response.is_redirect:
+            observation = await _look_around(session, observation, failed_http)
         return Retrieved(
             observation,
             session.requests_sent,
@@ -563,6 +606,114 @@ async def retrieve(
             session.certificate_error,
             session.redirect_problem,
         )
+
+
+async def _look_around(
+    session: Session, observation: Observation, failed_http: tuple[Exchange, ...]
+) -> Observation:
+    (probes, (http_chain, not_probed), https_probe, refetch) = await asyncio.gather(
+        _cors_probes(session, observation.final),
+        _way_to_https(session, observation, failed_http),
+        _https_probe(session, observation),
+        _refetch(session, observation.final),
+    )
+    return replace(
+        observation,
+        probes=probes,
+        http_chain=http_chain,
+        http_not_probed=not_probed,
+        https_probe=https_probe,
+        refetch=refetch,
+    )
+
+
+async def _cors_probes(session: Session, final: Exchange) -> tuple[Exchange, ...]:
+    try:
+        final_target = parse_target(final.request.url)
+    except TargetError:
+        return ()
+    specs = cors_probes(final_target, session.options.frontend_origin)
+    return await session.send(final.request.url, specs)
+
+
+def _named_host_url(target, scheme: str, port: int, options: Options) -> tuple[str | None, str]:
+    """``scheme://host/`` on ``port`` for a probe of the named host, or None and why not."""
+    if netguard.literal_address(target.host) is not None:
+        return None, (
+            f"{target.host} is an IP address: browsers keep HSTS only for host names, so the "
+            "way from http:// to HTTPS is judged for names only."
+        )
+    refusal = netguard.port_refusal(port, options.allowed_ports)
+    if refusal is not None:
+        return None, refusal
+    default = 80 if scheme == "http" else 443
+    netloc = target.host if port == default else f"{target.host}:{port}"
+    return f"{scheme}://{netloc}/", ""
+
+
+async def _way_to_https(
+    session: Session, observation: Observation, failed_http: tuple[Exchange, ...]
+) -> tuple[tuple[Exchange, ...], str | None]:
+    """``http://host/`` and its redirects, as a visitor who types the name gets them; nothing
+    when the main chain itself started on plain HTTP (it is the way to HTTPS then).
+
+    A bare name whose ``http://`` start did not answer has already been tried on port 80: that
+    attempt is the probe, renamed, instead of a second request that would fail the same way.
+    """
+    if observation.chain[0].request.url.startswith("http://"):
+        return (), None
+    options = session.options
+    if failed_http and options.http_probe_port == 80:
+        return tuple(replace(e, probe=f"http.{i}") for i, e in enumerate(failed_http)), None
+    url, why_not = _named_host_url(observation.target, "http", options.http_probe_port, options)
+    if url is None:
+        return (), why_not
+    try:
+        known = frozenset(e.request.url for e in observation.chain)
+        walked = await session.walk(
+            url, options.max_redirects, prefix="http", side=True, known=known
+        )
+    except (netguard.AddressRefused, netguard.ResolutionFailed) as exc:
+        return (), exc.message
+    return walked.chain, None
+
+
+async def _https_probe(session: Session, observation: Observation) -> Exchange | None:
+    """``https://host/`` once, when the main chain never reached HTTPS: is there any HTTPS?"""
+    if any(e.request.url.startswith("https://") for e in observation.chain):
+        return None
+    options = session.options
+    url, _ = _named_host_url(observation.target, "https", options.https_probe_port, options)
+    if url is None:
+        return None
+    headers = (("Accept", ACCEPT_HTML),)
+    try:
+        return await session.fetch("https.0", "GET", url, headers, note_certificate=False)
+    except (netguard.AddressRefused, netguard.ResolutionFailed) as exc:
+        return Exchange("https.0", Request("GET", url), error=exc.message)
+
+
+async def _refetch(session: Session, final: Exchange) -> Exchange | None:
+    """The final page again, when it is HTML and its enforced CSP has a nonce: a nonce must be
+    new each time. (Nonces guard a document's scripts; an API answer runs none.)
+
+    The body is read only when the nonce is in a ``<meta>`` policy, the one place it shows."""
+    response = final.response
+    assert response is not None
+    if not (response.header("content-type") or "").lower().startswith(_HTML_TYPES):
+        return None
+    in_header = csp.nonces(csp.parse_headers(response.header_all(CSP)))
+    in_meta = csp.nonces(csp.parse_headers(http_equiv(response.body, CSP)))
+    if not (in_header or in_meta):
+        return None
+    headers = (("Accept", ACCEPT_HTML),)
+    read_body = bool(in_meta) and not in_header
+    try:
+        return await session.fetch(
+            "page.again", "GET", final.request.url, headers, read_body=read_body
+        )
+    except (netguard.AddressRefused, netguard.ResolutionFailed) as exc:
+        return Exchange("page.again", Request("GET", final.request.url), error=exc.message)
 
 
 async def send_probes(url: str, specs: Sequence[ProbeSpec], options: Options) -> list[Exchange]:

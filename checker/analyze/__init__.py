@@ -22,6 +22,7 @@ from checker.analyze import (
     permissions,
     redirects,
     referrer,
+    sri,
     tls,
     xcto,
 )
@@ -35,6 +36,7 @@ ANALYZERS: tuple[Analyzer, ...] = (
     redirects.analyze,
     hsts.analyze,
     csp.analyze,
+    sri.analyze,
     framing.analyze,
     xcto.analyze,
     content.analyze,

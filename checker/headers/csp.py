@@ -188,3 +188,13 @@ def parse_header(value: str) -> tuple[Policy, ...]:
 def parse_headers(values: list[str]) -> tuple[Policy, ...]:
     """All policies from every header field of one kind, in order."""
     return tuple(policy for value in values for policy in parse_header(value))
+
+
+def nonces(policies: tuple[Policy, ...]) -> frozenset[str]:
+    """Every nonce value the policies name (``'nonce-abc'`` gives ``abc``), as written."""
+    return frozenset(
+        source[len("'nonce-") : -1]
+        for policy in policies
+        for directive in policy.directives
+        for source in directive.of_kind(SourceKind.NONCE)
+    )

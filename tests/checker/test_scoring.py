@@ -52,8 +52,8 @@ def test_only_a_row_that_says_why_lets_an_analyzer_change_the_severity() -> None
 
 # The prefixes of finding ids (the part before the dot).
 ID_AREAS = {
-    "cors", "tls", "redirect", "hsts", "csp", "framing", "xcto", "content-type", "cache",
-    "referrer", "permissions", "cross-origin", "cookie", "disclosure", "deprecated",
+    "cors", "tls", "redirect", "https", "hsts", "csp", "sri", "framing", "xcto", "content-type",
+    "cache", "referrer", "permissions", "cross-origin", "cookie", "disclosure", "deprecated",
 }  # fmt: skip
 
 

@@ -1,8 +1,10 @@
+from dataclasses import replace
+
 from checker.analyze import csp
 from checker.headers.csp import SourceKind, classify, parse_header, parse_policy
 from checker.headers.meta import http_equiv
-from checker.model import Severity
-from tests.checker.analyzers.build import fact, ids, only, page
+from checker.model import Exchange, Request, Severity
+from tests.checker.analyzers.build import exchange, fact, ids, only, page
 
 STRICT = (
     "script-src 'nonce-r4nd0m' 'strict-dynamic' https: 'unsafe-inline'; "
@@ -174,3 +176,104 @@ def test_source_classification():
     assert classify("blob:") is SourceKind.SCHEME
     assert classify("'bogus'") is SourceKind.INVALID
     assert classify("unsafe-inline") is SourceKind.UNQUOTED_KEYWORD
+
+
+# --- Nonces compared across two responses, script-src-elem/-attr, strict-dynamic, http: ---
+
+
+def twice(first: str, second: str, *, body="", again_body=""):
+    """The page and the same page fetched again, each with its own policy."""
+    observation = page([("Content-Security-Policy", first)], body=body)
+    again = exchange(
+        observation.final_url,
+        [("Content-Security-Policy", second)],
+        body=again_body,
+        probe="page.again",
+    )
+    return list(csp.analyze(replace(observation, refetch=again)))
+
+
+def test_a_nonce_that_comes_back_the_same_is_no_better_than_unsafe_inline():
+    findings = twice(STRICT, STRICT)
+    finding = only(findings, "csp.nonce-reused")
+    assert finding.severity is Severity.HIGH
+    assert finding.exchanges == ("main.0", "page.again")
+    assert fact(finding, "nonce") == ["r4nd0m"]
+    assert "csp.strict" not in ids(findings)
+    assert "csp.restricts-scripts" not in ids(findings)
+
+
+def test_a_nonce_that_changes_keeps_the_policy_strict():
+    findings = twice(STRICT, STRICT.replace("r4nd0m", "0th3r"))
+    assert ids(findings) == ["csp.nonce-changes", "csp.strict"]
+    assert only(findings, "csp.nonce-changes").severity is Severity.PASS
+
+
+def test_a_nonce_in_a_meta_policy_is_compared_from_both_bodies():
+    meta = html("script-src 'nonce-fixed'; object-src 'none'; base-uri 'none'")
+    observation = page(body=meta)
+    again = exchange(observation.final_url, body=meta, probe="page.again")
+    findings = csp.analyze(replace(observation, refetch=again))
+    assert "csp.nonce-reused" in ids(findings)
+
+
+def test_a_second_fetch_that_failed_says_nothing_about_the_nonce():
+    observation = page([("Content-Security-Policy", STRICT)])
+    failed = Exchange("page.again", Request("GET", observation.final_url), error="refused")
+    assert ids(csp.analyze(replace(observation, refetch=failed))) == ["csp.strict"]
+
+
+def test_strict_dynamic_without_a_nonce_or_hash_is_flagged():
+    findings = run("script-src 'strict-dynamic' https://cdn.example; object-src 'none'")
+    finding = only(findings, "csp.strict-dynamic-without-nonce")
+    assert finding.severity is Severity.LOW
+    assert fact(finding, "directive") == ["script-src 'strict-dynamic' https://cdn.example"]
+    with_hash = run("script-src 'strict-dynamic' 'sha256-abc='; object-src 'none'")
+    assert "csp.strict-dynamic-without-nonce" not in ids(with_hash)
+
+
+def test_it_flags_http_sources_for_scripts():
+    findings = run("script-src 'self' http://cdn.example; object-src 'none'; base-uri 'self'")
+    finding = only(findings, "csp.insecure-source")
+    assert finding.severity is Severity.MEDIUM
+    assert fact(finding, "source") == ["script-src http://cdn.example"]
+    encrypted = run("default-src 'self' wss://live.example https://cdn.example; base-uri 'self'")
+    assert "csp.insecure-source" not in ids(encrypted)
+    # With 'strict-dynamic', browsers ignore a script directive's host and scheme sources.
+    dynamic = run("script-src 'nonce-a' 'strict-dynamic' http:; object-src 'none'")
+    assert "csp.insecure-source" not in ids(dynamic)
+
+
+def test_it_flags_the_http_scheme_and_ws_in_object_and_default_src():
+    findings = run("default-src 'self' ws:; script-src 'self'; object-src http:; base-uri 'self'")
+    finding = only(findings, "csp.insecure-source")
+    assert fact(finding, "source") == ["object-src http:", "default-src ws:"]
+
+
+def test_script_src_elem_that_allows_unsafe_inline_overrides_a_strict_script_src():
+    findings = run(STRICT + "; script-src-elem 'self' 'unsafe-inline'")
+    finding = only(findings, "csp.unsafe-inline")
+    assert finding.title.startswith("script-src-elem allows 'unsafe-inline'")
+    assert "csp.strict" not in ids(findings)
+
+
+def test_script_src_attr_that_allows_unsafe_inline_lets_event_handlers_run():
+    findings = run(STRICT + "; script-src-attr 'unsafe-inline'")
+    finding = only(findings, "csp.unsafe-inline")
+    assert "event-handler" in finding.title
+    assert fact(finding, "directive") == ["script-src-attr 'unsafe-inline'"]
+    assert "csp.strict" not in ids(findings)
+
+
+def test_strict_elem_and_attr_directives_override_a_loose_script_src():
+    findings = run(
+        "script-src 'self' 'unsafe-inline'; script-src-elem 'nonce-a' 'strict-dynamic'; "
+        "script-src-attr 'none'; object-src 'none'; base-uri 'none'"
+    )
+    assert ids(findings) == ["csp.strict"]
+
+
+def test_broad_sources_are_judged_on_script_src_elem():
+    findings = run("script-src 'self'; script-src-elem *; object-src 'none'; base-uri 'self'")
+    finding = only(findings, "csp.script-broad-source")
+    assert finding.title.startswith("script-src-elem allows *")

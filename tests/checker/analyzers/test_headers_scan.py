@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import secrets
+
 from checker import Status, scan
 from checker.model import Severity
 
-WELL_CONFIGURED = [
-    ("Content-Type", "text/html; charset=utf-8"),
-    ("Strict-Transport-Security", "max-age=63072000; includeSubDomains; preload"),
-    (
-        "Content-Security-Policy",
-        "script-src 'nonce-abc123' 'strict-dynamic'; object-src 'none'; base-uri 'none'; "
-        "frame-ancestors 'none'",
-    ),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "strict-origin-when-cross-origin"),
-    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-    ("Set-Cookie", "__Host-sid=abc; Path=/; Secure; HttpOnly; SameSite=Lax"),
-]
+
+def well_configured(nonce: str) -> list[tuple[str, str]]:
+    return [
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Strict-Transport-Security", "max-age=63072000; includeSubDomains; preload"),
+        (
+            "Content-Security-Policy",
+            f"script-src 'nonce-{nonce}' 'strict-dynamic'; object-src 'none'; base-uri 'none'; "
+            "frame-ancestors 'none'",
+        ),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Set-Cookie", "__Host-sid=abc; Path=/; Secure; HttpOnly; SameSite=Lax"),
+    ]
 
 
 def by_id(report) -> dict:
@@ -42,7 +46,11 @@ def test_a_bare_https_site_misses_every_security_header(tls_target_server, check
 
 
 def test_a_well_configured_https_site_earns_pass_findings(tls_target_server, checker_options):
-    tls_target_server.responder = lambda request: (200, WELL_CONFIGURED, b"<html></html>")
+    tls_target_server.responder = lambda request: (
+        200,
+        well_configured(secrets.token_urlsafe(16)),
+        b"<html></html>",
+    )
 
     report = scan(tls_target_server.url + "/", checker_options)
 
@@ -51,6 +59,7 @@ def test_a_well_configured_https_site_earns_pass_findings(tls_target_server, che
         "hsts.ok",
         "hsts.preload-ready",
         "csp.strict",
+        "csp.nonce-changes",
         "framing.ok",
         "xcto.nosniff",
         "referrer.ok",
@@ -90,7 +99,7 @@ def test_a_plain_http_site_that_redirects_to_https_is_judged_hop_by_hop(
         [("Location", tls_target_server.url + "/"), ("Set-Cookie", "visit=1; SameSite=Lax")],
         b"",
     )
-    tls_target_server.responder = lambda request: (200, WELL_CONFIGURED, b"")
+    tls_target_server.responder = lambda request: (200, well_configured("n"), b"")
 
     report = scan(target_server.url + "/", checker_options)
 

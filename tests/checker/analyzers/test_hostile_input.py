@@ -14,7 +14,7 @@ from checker.headers import csp as csp_parser
 from checker.headers import hsts as hsts_parser
 from checker.headers import permissions as permissions_parser
 from checker.headers.meta import http_equiv
-from checker.model import Finding, Severity
+from checker.model import Exchange, Finding, Request, Severity
 from tests.checker.analyzers.build import chain, exchange, redirect
 
 # Pieces of real header syntax, so that generated values get past the first character.
@@ -83,6 +83,17 @@ FRAGMENTS = (
     "</head>",
     "<![",
     "&#",
+    "<script src=",
+    "<link rel=stylesheet href=",
+    "<base href=",
+    " integrity=",
+    "sha384-",
+    "//cdn.example/",
+    "http://[::1",
+    "http:",
+    "ws:",
+    "script-src-elem",
+    "script-src-attr",
     "9" * 40,
 )
 hostile = st.lists(
@@ -196,6 +207,20 @@ def test_every_analyzer_copes_with_a_hostile_redirect_chain(header_list, locatio
     observation = chain(
         redirect(url, location, probe="main.0", headers=header_list),
         redirect("https://example.com/next", location, probe="main.1", headers=header_list),
+    )
+    for analyzer in ANALYZERS:
+        check(analyzer(observation))
+
+
+@PROPERTY
+@given(headers, hostile, hostile)
+def test_every_analyzer_copes_with_hostile_side_probes(header_list, location, body):
+    # The way from http:// to HTTPS, the https:// probe and the page fetched again.
+    observation = replace(
+        chain(exchange("https://example.com/", header_list, body=body)),
+        http_chain=(redirect("http://example.com/", location, probe="http.0"),),
+        https_probe=Exchange("https.0", Request("GET", "https://example.com/"), error=location),
+        refetch=exchange("https://example.com/", header_list, body=body, probe="page.again"),
     )
     for analyzer in ANALYZERS:
         check(analyzer(observation))

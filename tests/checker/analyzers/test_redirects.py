@@ -1,5 +1,7 @@
+from dataclasses import replace
+
 from checker.analyze import redirects
-from checker.model import Severity
+from checker.model import Exchange, Request, Severity
 from tests.checker.analyzers.build import chain, exchange, fact, ids, only, redirect
 
 
@@ -83,3 +85,110 @@ def test_it_survives_a_hostile_location():
     ):
         observation = chain(redirect("https://example.com/", location, probe="main.0"))
         assert ids(redirects.analyze(observation))
+
+
+# --- The way from http://host/ when the main chain started on HTTPS, and sites with no HTTPS ---
+
+
+def typed_https(*http_chain, not_probed=None):
+    """A scan of https://example.com/ with the engine's own probe of http://example.com/."""
+    return replace(
+        chain(exchange("https://example.com/")),
+        http_chain=tuple(http_chain),
+        http_not_probed=not_probed,
+    )
+
+
+def test_the_way_from_http_is_judged_when_the_user_typed_https():
+    observation = typed_https(
+        redirect("http://example.com/", "https://example.com/", probe="http.0"),
+        exchange("https://example.com/", probe="http.1"),
+    )
+    finding = only(redirects.analyze(observation), "redirect.https")
+    assert finding.exchanges == ("http.0",)
+
+
+def test_plain_http_serving_the_page_is_flagged_when_the_user_typed_https():
+    observation = typed_https(exchange("http://example.com/", probe="http.0"))
+    finding = only(redirects.analyze(observation), "redirect.missing")
+    assert finding.exchanges == ("http.0",)
+
+
+def test_a_first_hop_from_http_to_another_host_is_flagged_when_the_user_typed_https():
+    observation = typed_https(
+        redirect("http://example.com/", "https://www.example.com/", probe="http.0"),
+        exchange("https://www.example.com/", probe="http.1"),
+    )
+    assert ids(redirects.analyze(observation)) == ["redirect.https-other-host"]
+
+
+def test_a_downgrade_in_the_way_from_http_is_flagged():
+    observation = typed_https(
+        redirect("http://example.com/", "https://example.com/", probe="http.0"),
+        redirect("https://example.com/", "http://example.com/old", probe="http.1"),
+        exchange("http://example.com/old", probe="http.2"),
+    )
+    downgrade = only(redirects.analyze(observation), "redirect.downgrade")
+    assert downgrade.exchanges == ("http.1",)
+
+
+def test_a_host_that_does_not_serve_plain_http_has_nothing_to_redirect():
+    refused = Exchange(
+        "http.0", Request("GET", "http://example.com/"), error="example.com refused the connection"
+    )
+    finding = only(redirects.analyze(typed_https(refused)), "https.http-not-served")
+    assert finding.severity is Severity.INFO
+    assert fact(finding, "error") == ["example.com refused the connection"]
+
+
+def test_a_plain_http_probe_that_ran_out_of_time_is_not_judged():
+    late = Exchange("http.0", Request("GET", "http://example.com/"), error="late", timed_out=True)
+    assert ids(redirects.analyze(typed_https(late))) == []
+
+
+def test_it_says_why_the_way_from_http_was_not_checked():
+    observation = typed_https(not_probed="93.184.216.34 is an IP address")
+    finding = only(redirects.analyze(observation), "https.http-not-checked")
+    assert finding.severity is Severity.INFO
+    assert fact(finding, "why") == ["93.184.216.34 is an IP address"]
+
+
+def plain_http_site(https_probe):
+    return replace(chain(exchange("http://example.com/")), https_probe=https_probe)
+
+
+def test_a_site_with_no_https_at_all_is_told_exactly_that():
+    refused = Exchange(
+        "https.0", Request("GET", "https://example.com/"), error="refused on port 443"
+    )
+    findings = list(redirects.analyze(plain_http_site(refused)))
+    finding = only(findings, "https.not-available")
+    assert finding.severity is Severity.HIGH
+    assert finding.exchanges == ("main.0", "https.0")
+    assert fact(finding, "error") == ["refused on port 443"]
+    assert "redirect.missing" not in ids(findings)
+
+
+def test_a_plain_http_site_whose_https_answers_only_lacks_the_redirect():
+    findings = list(
+        redirects.analyze(plain_http_site(exchange("https://example.com/", probe="https.0")))
+    )
+    finding = only(findings, "redirect.missing")
+    assert finding.exchanges == ("main.0", "https.0")
+    assert fact(finding, "https") == ["https://example.com/ answers 200"]
+    assert "https.not-available" not in ids(findings)
+
+
+def test_an_https_probe_that_ran_out_of_time_proves_nothing():
+    late = Exchange("https.0", Request("GET", "https://example.com/"), error="late", timed_out=True)
+    assert ids(redirects.analyze(plain_http_site(late))) == ["redirect.missing"]
+
+
+def test_a_way_from_http_that_stops_before_the_main_chain_is_judged_by_where_it_leads():
+    # The probe stops before a URL the main chain fetched: its last hop is a redirect.
+    observation = typed_https(
+        redirect("http://example.com/", "http://www.example.com/", probe="http.0"),
+        redirect("http://www.example.com/", "https://example.com/", probe="http.1"),
+    )
+    finding = only(redirects.analyze(observation), "redirect.https-not-first")
+    assert fact(finding, "final") == ["https://example.com/"]
