@@ -4,6 +4,8 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 PIP := $(PYTHON) -m pip
 PYTEST_ARGS ?=
+# Test processes: each has its own test database, Celery queue and rate-limit counters.
+PYTEST_WORKERS ?= 2
 BENCH_ARGS ?=
 
 .PHONY: run test bench migrate install install-test
@@ -36,7 +38,7 @@ run: migrate
 test: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The engine run, then the worker run when REDIS_URL and DATABASE_URL (PostgreSQL) are set.
 # One of them: make bench BENCH_ARGS="worker --scans 200".
