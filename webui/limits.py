@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_ratelimit.core import is_ratelimited
 
+from checker.analyze.evidence import plural
 from webui.models import Scan, Simulation
 
 RATE_GROUP = "scan-start"
@@ -74,20 +75,16 @@ def busy_message(client: str, host: str) -> str | None:
     wait = wait_words(busy_retry_seconds())
     count = settings.SCAN_MAX_ACTIVE_PER_CLIENT
     if client and active.filter(client=client).count() >= count:
-        return BUSY_CLIENT_MESSAGE.format(scans=scans_words(count), wait=wait)
+        return BUSY_CLIENT_MESSAGE.format(scans=plural(count, "scan"), wait=wait)
     count = settings.SCAN_MAX_ACTIVE_PER_HOST
     if active.filter(site__host=host).count() >= count:
-        return BUSY_HOST_MESSAGE.format(host=host, scans=scans_words(count), wait=wait)
+        return BUSY_HOST_MESSAGE.format(host=host, scans=plural(count, "scan"), wait=wait)
     return None
 
 
 def busy_retry_seconds() -> int:
     # A scan that is running now has ended, one way or another, by its soft time limit.
     return settings.SCAN_SOFT_TIME_LIMIT
-
-
-def scans_words(count: int) -> str:
-    return "1 scan" if count == 1 else f"{count} scans"
 
 
 def wait_words(seconds: int) -> str:
@@ -113,15 +110,21 @@ def rate_window_seconds(rate: str) -> int:
     return multiple * PERIODS[unit][2]
 
 
-def too_many_message(rate: str) -> str:
-    """ "10/m" -> "… the limit is 10 scans per minute … try again in a minute."."""
+def rate_in_words(rate: str, noun: str) -> tuple[str, str]:
+    """ "20/m", "simulation" -> ("20 simulations per minute", "a minute")."""
     count, multiple, unit = split_rate(rate)
     name, one, _ = PERIODS[unit]
-    scans = scans_words(count)
+    things = plural(count, noun)
     if multiple == 1:
-        return TOO_MANY_MESSAGE.format(limit=f"{scans} per {name}", wait=one)
+        return f"{things} per {name}", one
     span = f"{multiple} {name}s"
-    return TOO_MANY_MESSAGE.format(limit=f"{scans} per {span}", wait=span)
+    return f"{things} per {span}", span
+
+
+def too_many_message(rate: str) -> str:
+    """ "10/m" -> "… the limit is 10 scans per minute … try again in a minute."."""
+    limit, wait = rate_in_words(rate, "scan")
+    return TOO_MANY_MESSAGE.format(limit=limit, wait=wait)
 
 
 # --- Live simulations ---------------------------------------------------------------------------
@@ -169,17 +172,6 @@ def target_busy(host: str) -> bool:
     """True when the host already has the most simulations waiting or running we allow."""
     active = Simulation.objects.filter(scan__site__host=host, status__in=Simulation.ACTIVE)
     return active.count() >= settings.SIMULATE_MAX_ACTIVE_PER_TARGET
-
-
-def rate_in_words(rate: str, noun: str) -> tuple[str, str]:
-    """ "20/m", "simulation" -> ("20 simulations per minute", "a minute")."""
-    count, multiple, unit = split_rate(rate)
-    name, one, _ = PERIODS[unit]
-    things = f"1 {noun}" if count == 1 else f"{count} {noun}s"
-    if multiple == 1:
-        return f"{things} per {name}", one
-    span = f"{multiple} {name}s"
-    return f"{things} per {span}", span
 
 
 def simulate_too_many_message(rate: str) -> str:

@@ -56,18 +56,10 @@ class QueueOutageMiddleware:
     RETRY_AFTER = 60
 
     def __init__(self, get_response):
-        import kombu.exceptions
-        import redis.exceptions
-
-        from webui.queueing import QueueUnavailable
+        from webui.queueing import BROKER_DOWN, QueueUnavailable
 
         self.get_response = get_response
-        self.outages = (
-            QueueUnavailable,
-            kombu.exceptions.OperationalError,
-            redis.exceptions.ConnectionError,
-            redis.exceptions.TimeoutError,
-        )
+        self.outages = (QueueUnavailable, *BROKER_DOWN)
 
     def __call__(self, request):
         return self.get_response(request)

@@ -58,14 +58,18 @@ def process_is_running(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
+def heartbeat_silence() -> timedelta:
+    """How long a running scan's worker may stay silent before it counts as gone: three beats."""
+    return timedelta(seconds=3 * settings.SCAN_HEARTBEAT_SECONDS)
+
+
 def holder_is_gone(worker: str, last_sign: datetime, now: datetime) -> bool:
     """True when the process that claimed a running scan provably no longer runs it.
 
     Either it missed three heartbeats, or it was on this host and that process is gone (a
     SIGKILLed pool child: the broker hands the task out again at once).
     """
-    silent = timedelta(seconds=3 * settings.SCAN_HEARTBEAT_SECONDS)
-    if last_sign < now - silent:
+    if last_sign < now - heartbeat_silence():
         return True
     host, _, pid = worker.rpartition(":")
     if host == socket.gethostname() and pid.isdigit():
@@ -158,7 +162,7 @@ class ScanQuerySet(models.QuerySet):
         back.
         """
         now = timezone.now()
-        silent = now - timedelta(seconds=3 * settings.SCAN_HEARTBEAT_SECONDS)
+        silent = now - heartbeat_silence()
         abandoned = self.filter(status=Scan.Status.RUNNING).filter(
             Q(heartbeat__lt=silent) | Q(heartbeat__isnull=True, started__lt=silent)
         )

@@ -15,6 +15,8 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from webui.models import Scan
 
@@ -23,6 +25,11 @@ log = logging.getLogger(__name__)
 UNAVAILABLE_MESSAGE = (
     "Our job queue was unavailable, so this scan never started. Please try again in a minute."
 )
+
+
+# What a request sees when the broker or the shared cache cannot be reached (Redis down, or a
+# broker URL with no server): an outage on our side, answered with "try again in a minute".
+BROKER_DOWN = (OperationalError, RedisConnectionError, RedisTimeoutError)
 
 
 class QueueUnavailable(Exception):

@@ -13,7 +13,7 @@ import checker
 from checker.live import simulate_live
 from checker.simulate import SimRequest
 from webui import queueing
-from webui.models import HolderMayBeAlive, Scan, Simulation, this_worker
+from webui.models import HolderMayBeAlive, Scan, Simulation, heartbeat_silence, this_worker
 from webui.options import options_from_settings
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def run_scan(self, scan_id: int) -> None:
     except HolderMayBeAlive:
         # A second delivery while the first may still be running it: look again once a dead
         # holder would have missed its heartbeats. Bounded: the scan ends within its time limit.
-        raise self.retry(countdown=3 * settings.SCAN_HEARTBEAT_SECONDS) from None
+        raise self.retry(countdown=heartbeat_silence().total_seconds()) from None
     if scan is None:
         return  # it has already ended, or another delivery has just taken it
     error = ""

@@ -22,22 +22,18 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import HttpResponseStopPolling
-from kombu.exceptions import OperationalError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from checker.live import LiveSimulation
 from checker.simulate import serialise_origin
 from webui import limits
 from webui.models import Scan, Simulation, Site
+from webui.queueing import BROKER_DOWN
 from webui.tasks import run_simulation
 from webui.views.pages import HttpResponseSeeOther
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 MAX_HEADER_LINES = 20
 TEMPLATE = "reports/simulate.html"
-# The broker or the shared cache cannot be reached (Redis down, or a broker URL with no server).
-QUEUE_DOWN = (OperationalError, RedisConnectionError, RedisTimeoutError)
 QUEUE_DOWN_MESSAGE = (
     "We cannot queue your question right now: our task queue is not answering. Nothing was sent "
     "to the site. Please try again in a minute."
@@ -109,7 +105,7 @@ def simulate(request, token: str):
             message, retry_after = refusal
             return refuse(request, context, message, 429, retry_after)
         simulation = queue_simulation(scan, form.cleaned_data)
-    except QUEUE_DOWN:
+    except BROKER_DOWN:
         return refuse(request, context, QUEUE_DOWN_MESSAGE, 503, QUEUE_DOWN_RETRY_AFTER)
     if simulation is None:
         message = limits.simulate_target_busy_message(scan.site.host)
@@ -171,7 +167,7 @@ def queue_simulation(scan: Scan, cleaned: dict) -> Simulation | None:
 def enqueue(simulation: Simulation) -> None:
     try:
         run_simulation.delay(simulation.pk)
-    except QUEUE_DOWN:
+    except BROKER_DOWN:
         simulation.fail(QUEUE_DOWN_MESSAGE)
         return
     simulation.queued = timezone.now()
