@@ -81,6 +81,17 @@ class HolderMayBeAlive(Exception):
     """The scan is running and its worker may still be at it: try this delivery again later."""
 
 
+class EndsWithReason:
+    """For rows with status, error and finished columns whose Status has FAILED: scans and
+    simulations end on our side's failures the same way."""
+
+    def fail(self, message: str) -> None:
+        self.status = self.Status.FAILED
+        self.error = message
+        self.finished = timezone.now()
+        self.save(update_fields=["status", "error", "finished"])
+
+
 class ScanQuerySet(models.QuerySet):
     def claim(self, pk: int, worker: str) -> "Scan | None":
         """Mark the scan running for this delivery, or return None when it is not ours to run.
@@ -173,7 +184,7 @@ class ScanQuerySet(models.QuerySet):
         )
 
 
-class Scan(models.Model):
+class Scan(EndsWithReason, models.Model):
     """One run of the checker against one target, reachable by its public token.
 
     ``report`` holds the engine's whole report as JSON; the columns beside it are what lists and
@@ -274,12 +285,6 @@ class Scan(models.Model):
         self.finished = timezone.now()
         self.save()
 
-    def fail(self, message: str) -> None:
-        self.status = self.Status.FAILED
-        self.error = message
-        self.finished = timezone.now()
-        self.save(update_fields=["status", "error", "finished"])
-
 
 SIMULATION_GIVE_UP_MESSAGE = (
     "We tried to run this simulation {attempts} times and it never finished, so we gave up."
@@ -322,7 +327,7 @@ class SimulationQuerySet(models.QuerySet):
         )
 
 
-class Simulation(models.Model):
+class Simulation(EndsWithReason, models.Model):
     """One "Will my request work?" question about a scanned site, answered by the worker.
 
     The web process only stores the question; a Celery task sends the probes through the
@@ -375,9 +380,3 @@ class Simulation(models.Model):
         self.status = self.Status.DONE
         self.finished = timezone.now()
         self.save(update_fields=["result", "status", "finished"])
-
-    def fail(self, message: str) -> None:
-        self.status = self.Status.FAILED
-        self.error = message
-        self.finished = timezone.now()
-        self.save(update_fields=["status", "error", "finished"])
