@@ -357,6 +357,10 @@ class Options:
     http_probe_port: int = 80
     https_probe_port: int = 443
     profile: str | None = None  # "page" or "api" to grade by; None: by the kind of answer
+    # Authenticated scans: headers (Authorization, Cookie, ...) sent on the main request and the
+    # actual-request probes, never on preflights. Never stored: a report names them only, with
+    # the values redacted.
+    request_headers: tuple[tuple[str, str], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -38,6 +38,47 @@ class Site(models.Model):
         return reverse("site", args=[self.host])
 
 
+class Target(models.Model):
+    """What a history, a comparison and a subscription are about: one URL scanned with one set
+    of options (frontend origin, profile). Two scans are comparable when they share a target.
+
+    ``url`` is the scans' ``target_url``: the spec as typed and normalised, so a name typed
+    without a scheme (probed over http:// and https://) is its own target.
+    """
+
+    token = models.CharField(max_length=16, unique=True, default=new_token, editable=False)
+    site = models.ForeignKey(Site, models.CASCADE, related_name="targets")
+    url = models.CharField(max_length=2048)
+    frontend_origin = models.CharField(max_length=300, blank=True)
+    profile = models.CharField(max_length=8, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["url", "frontend_origin", "profile"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["url", "frontend_origin", "profile"], name="one_target_per_options"
+            ),
+        ]
+
+    def __str__(self):
+        return self.url
+
+    def get_absolute_url(self):
+        return reverse("target-history", args=[self.token])
+
+    @classmethod
+    def for_scan(cls, site: Site, url: str, frontend_origin: str = "", profile: str = ""):
+        """The target these options name, created on first use (safe against a parallel one)."""
+        target, _ = cls.objects.get_or_create(
+            url=url,
+            frontend_origin=frontend_origin,
+            profile=profile,
+            defaults={"site": site},
+        )
+        return target
+
+
 def this_worker() -> str:
     """Who holds a claim: "host:pid" of the process running the task."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -205,6 +246,8 @@ class Scan(EndsWithReason, models.Model):
 
     token = models.CharField(max_length=16, unique=True, default=new_token, editable=False)
     site = models.ForeignKey(Site, models.CASCADE, related_name="scans")
+    # Filled in by save() from target_url, frontend_origin and profile.
+    target = models.ForeignKey(Target, models.CASCADE, related_name="scans")
     # Not listed anywhere (site history, lists); reachable only through its permalink.
     private = models.BooleanField(default=False)
     # A keyed hash of the network the request came from (IPv4 address, IPv6 /64): enough to
@@ -239,6 +282,7 @@ class Scan(EndsWithReason, models.Model):
             models.Index(fields=["site", "-created"], name="scan_site_history"),
             models.Index(fields=["status", "created"], name="scan_status"),
             models.Index(fields=["status", "queued"], name="scan_dispatch"),
+            models.Index(fields=["target", "-created"], name="scan_target_history"),
         ]
         constraints = [
             # Parallel submissions of one target with the same options join one scan.
@@ -251,6 +295,13 @@ class Scan(EndsWithReason, models.Model):
 
     def __str__(self):
         return f"{self.target_url} ({self.token})"
+
+    def save(self, *args, **kwargs):
+        if self.target_id is None:
+            self.target = Target.for_scan(
+                self.site, self.target_url, self.frontend_origin, self.profile
+            )
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("report", args=[self.token])
@@ -380,3 +431,54 @@ class Simulation(EndsWithReason, models.Model):
         self.status = self.Status.DONE
         self.finished = timezone.now()
         self.save(update_fields=["result", "status", "finished"])
+
+
+class Subscription(models.Model):
+    """An email address that wants to hear about re-checks of one target.
+
+    Double opt-in: the row is created unconfirmed and only the confirmation mail is sent until
+    its signed link is followed (``confirmed`` then holds when). ``next_check_at`` is set once
+    confirmed and claimed with a conditional UPDATE by the due-check, so two beats or workers
+    never re-check or mail twice. ``pending_scan`` is the re-check whose end has not been
+    reported yet; ``last_scan`` is the scan the subscriber last heard about, the starting point
+    of the next comparison; ``reachable`` is whether that scan reached the site, so an outage is
+    mailed once and its end once.
+    """
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", "Every day"
+        WEEKLY = "weekly", "Every week"
+
+    class Mode(models.TextChoices):
+        CHANGES = "changes", "Only when something changes"
+        EVERY = "every", "Every time"
+
+    target = models.ForeignKey(Target, models.CASCADE, related_name="subscriptions")
+    email = models.EmailField(max_length=254)  # as Django's validator accepted it, lower-cased
+    frequency = models.CharField(max_length=8, choices=Frequency, default=Frequency.DAILY)
+    mode = models.CharField(max_length=8, choices=Mode, default=Mode.CHANGES)
+    # A keyed hash of the subscriber's network (see webui.clients), for the per-client cap.
+    client = models.CharField(max_length=32, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    confirmed = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    pending_scan = models.ForeignKey(Scan, models.SET_NULL, null=True, blank=True, related_name="+")
+    last_scan = models.ForeignKey(Scan, models.SET_NULL, null=True, blank=True, related_name="+")
+    reachable = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created"]
+        indexes = [
+            models.Index(fields=["next_check_at"], name="subscription_due"),
+            models.Index(fields=["email"], name="subscription_email"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "email"], name="one_subscription_per_target"),
+        ]
+
+    def __str__(self):
+        return f"subscription {self.pk} to {self.target}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed is not None

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path, register_converter
 
 from webui.converters import HostConverter, TokenConverter
-from webui.views import glossary, pages, scans, simulate
+from webui.views import glossary, history, pages, scans, simulate, subscriptions
 
 register_converter(TokenConverter, "token")
 register_converter(HostConverter, "host")
@@ -18,7 +18,15 @@ urlpatterns = [
         simulate.simulation,
         name="simulation",
     ),
+    path("r/<token:a>/vs/<token:b>/", history.compare, name="compare"),
+    path("r/<token:token>/rescan/", scans.rescan, name="rescan"),
+    path("r/<token:token>/subscribe/", subscriptions.subscribe, name="subscribe"),
     path("s/<host:host>/", scans.site, name="site"),
+    path("t/<token:token>/", history.target_history, name="target-history"),
+    path("subscriptions/", subscriptions.manage_request, name="subscriptions"),
+    path("subscriptions/<str:signed>/", subscriptions.manage, name="subscriptions-manage"),
+    path("confirm/<str:signed>/", subscriptions.confirm, name="subscription-confirm"),
+    path("unsubscribe/<str:signed>/", subscriptions.unsubscribe, name="unsubscribe"),
     path("scoring/", pages.scoring, name="scoring"),
     path("glossary/", glossary.index, name="glossary"),
     path("glossary/<slug:slug>/", glossary.entry, name="glossary-entry"),

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from webui.models import Scan, Site
-from webui.views.pages import create_or_join
+from webui.scanning import create_or_join
 
 pytestmark = pytest.mark.django_db
 

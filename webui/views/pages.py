@@ -1,14 +1,13 @@
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from checker import scoring as scoring_table
-from webui import limits, queueing
+from webui import limits, queueing, scanning
 from webui.clients import client_key
 from webui.forms import ScanForm
-from webui.models import Scan, Site
+from webui.models import Scan
 from webui.presenting import caps_table, cutoffs_table, scoring_groups
 
 
@@ -52,50 +51,19 @@ def refuse(request, form: ScanForm, message: str, retry_after: int):
     return response
 
 
-@transaction.atomic
 def queue_scan(raw: str, cleaned: dict, client: str = "") -> Scan:
     target = cleaned["target"]
-    site, _ = Site.objects.get_or_create(host=target.host)
-    scan, created = create_or_join(
-        site=site,
-        target_raw=raw,
+    scan, _ = scanning.start_scan(
+        host=target.host,
         # The spec, not the URL: a target typed without a scheme must still start over http://.
-        target_url=target.spec,
+        url=target.spec,
+        raw=raw,
         frontend_origin=cleaned["frontend_origin"],
         profile=cleaned.get("profile", ""),
         private=cleaned["private"],
         client=client,
     )
-    if not created:
-        return scan
-    queueing.enqueue_on_commit(scan)  # a dead broker ends the scan and answers 503
     return scan
-
-
-JOIN_ATTEMPTS = 3
-
-
-def create_or_join(**fields) -> tuple[Scan, bool]:
-    """A new scan, or the public one already under way for the same target, origin and profile.
-
-    The one_active_scan_per_target constraint decides between parallel submissions: the insert
-    runs in a savepoint, and when the constraint refuses it, the row that won is joined. If that
-    row ended in the moment between, there is nothing to join and the insert is tried again.
-    """
-    attempt = 1
-    while True:
-        try:
-            with transaction.atomic():
-                return Scan.objects.create(**fields), True
-        except IntegrityError:
-            joined = limits.active_scan(
-                fields["target_url"], fields["frontend_origin"], fields.get("profile", "")
-            )
-            if joined is not None:
-                return joined, False
-            if attempt == JOIN_ATTEMPTS:
-                raise
-            attempt += 1
 
 
 @require_safe

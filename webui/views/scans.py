@@ -40,3 +40,7 @@ def site(request, host: str):
     graded = [scan.score for scan in reversed(scans) if scan.score is not None]
     trend = score_trend(graded)
     return render(request, "webui/site.html", {"site": site, "scans": scans, "trend": trend})
+
+
+def rescan(request, token: str):
+    raise Http404("Not built yet.")

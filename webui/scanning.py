@@ -1,0 +1,80 @@
+"""Starting scans: the one way a scan row comes to exist, for the form, a rescan, a re-check
+and the API alike. Views and tasks decide *whether* to start one; this module starts or joins it.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from webui import limits, queueing
+from webui.models import Scan, Site, Target
+
+JOIN_ATTEMPTS = 3
+
+
+@transaction.atomic
+def start_scan(
+    *,
+    host: str,
+    url: str,
+    raw: str = "",
+    frontend_origin: str = "",
+    profile: str = "",
+    private: bool = False,
+    client: str = "",
+) -> tuple[Scan, bool]:
+    """A new scan of ``url`` (a target spec) queued once committed, or the public one already
+    under way for the same target; the flag says whether it is new.
+
+    A dead broker ends the new scan with a reason and raises queueing.QueueUnavailable after
+    the commit (the middleware answers 503).
+    """
+    site, _ = Site.objects.get_or_create(host=host)
+    target = Target.for_scan(site, url, frontend_origin, profile)
+    scan, created = create_or_join(
+        site=site,
+        target=target,
+        target_raw=raw or url,
+        target_url=url,
+        frontend_origin=frontend_origin,
+        profile=profile,
+        private=private,
+        client=client,
+    )
+    if created:
+        queueing.enqueue_on_commit(scan)
+    return scan, created
+
+
+def start_target_scan(target: Target, client: str = "") -> tuple[Scan, bool]:
+    """A new public scan of a known target with its own options (rescans and re-checks)."""
+    return start_scan(
+        host=target.site.host,
+        url=target.url,
+        frontend_origin=target.frontend_origin,
+        profile=target.profile,
+        client=client,
+    )
+
+
+def create_or_join(**fields) -> tuple[Scan, bool]:
+    """A new scan, or the public one already under way for the same target, origin and profile.
+
+    The one_active_scan_per_target constraint decides between parallel submissions: the insert
+    runs in a savepoint, and when the constraint refuses it, the row that won is joined. If that
+    row ended in the moment between, there is nothing to join and the insert is tried again.
+    """
+    attempt = 1
+    while True:
+        try:
+            with transaction.atomic():
+                return Scan.objects.create(**fields), True
+        except IntegrityError:
+            joined = limits.active_scan(
+                fields["target_url"], fields["frontend_origin"], fields.get("profile", "")
+            )
+            if joined is not None:
+                return joined, False
+            if attempt == JOIN_ATTEMPTS:
+                raise
+            attempt += 1
