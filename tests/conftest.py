@@ -68,3 +68,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if needs:
         report.outcome = "failed"
         report.longrepr = f"{item.nodeid} needs {', '.join(needs)} but was skipped in CI"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 (aiosmtpd); ``.inbox`` holds what it received."""
+    from tests.smtp import SMTPServer
+
+    server = SMTPServer().start()
+    yield server
+    server.stop()

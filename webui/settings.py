@@ -258,6 +258,12 @@ if not os.getenv("EMAIL_HOST"):
     # Without a mail server, print emails to the console instead of failing to connect.
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
+# --- Watching: subscriptions to re-checks by email --------------------------------------------
+
+# How long a confirmation link works, and a "manage my subscriptions" link, seconds.
+SUBSCRIPTION_CONFIRM_MAX_AGE = envint("SUBSCRIPTION_CONFIRM_MAX_AGE", 3 * 24 * 3600, minimum=60)
+SUBSCRIPTION_MANAGE_MAX_AGE = envint("SUBSCRIPTION_MANAGE_MAX_AGE", 24 * 3600, minimum=60)
+
 # --- The checker ------------------------------------------------------------------------------
 
 # Address blocks the checker may reach although they are not public. Empty by default: nothing
