@@ -12,7 +12,7 @@ from django.db import DatabaseError, connection
 import checker
 from checker.live import simulate_live
 from checker.simulate import SimRequest
-from webui import queueing
+from webui import queueing, watching
 from webui.models import HolderMayBeAlive, Scan, Simulation, heartbeat_silence, this_worker
 from webui.options import options_from_settings
 
@@ -79,10 +79,34 @@ def run_scan(self, scan_id: int) -> None:
             error = CRASH_MESSAGE
     if not Scan.objects.beat(scan.pk, worker):
         log.warning("scan %s was taken over while this worker ran it", scan.token)
-    elif error:
+        return
+    if error:
         scan.fail(error)
     else:
         scan.finish(report)
+    tell_subscribers(scan.pk)
+
+
+def tell_subscribers(scan_id: int) -> None:
+    """Hand the report of a re-check to its own task, so mail never holds up a scan. If the
+    queue is down, the due-check's sweep reports it instead."""
+    if not watching.awaited(scan_id):
+        return
+    try:
+        report_recheck.delay(scan_id)
+    except queueing.BROKER_DOWN:
+        log.warning("could not queue the report of scan %s; the due-check will", scan_id)
+
+
+@shared_task
+def check_due_subscriptions() -> int:
+    return len(watching.check_due().claimed)
+
+
+@shared_task
+def report_recheck(scan_id: int) -> int:
+    scan = Scan.objects.filter(pk=scan_id).first()
+    return watching.report_scan(scan) if scan is not None else 0
 
 
 @shared_task
