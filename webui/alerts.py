@@ -42,6 +42,7 @@ SEVERITY_COLOURS = {
 NEUTRAL_COLOUR = "#475467"
 KIND_LABELS = {"new": "New", "fixed": "Fixed", "worse": "Worse", "better": "Better"}
 LONGEST_TITLE = 200
+FREQUENCY_WORDS = {Subscription.Frequency.DAILY: "daily", Subscription.Frequency.WEEKLY: "weekly"}
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ def context(
         "target": target,
         "options": options_in_words(target.frontend_origin, target.profile),
         "subscription": subscription,
-        "frequency": "daily" if subscription.frequency == Subscription.Frequency.DAILY else "weekly",
+        "frequency": FREQUENCY_WORDS[subscription.frequency],
         "every_time": subscription.mode == Subscription.Mode.EVERY,
         "before": before,
         "after": after,

@@ -174,6 +174,27 @@ def celery_worker(
 
 
 @pytest.fixture
+def private_queue():
+    """Queue the test's tasks where no worker listens, and throw them away afterwards."""
+    from django.conf import settings
+
+    from webui.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    yield queue
+    app.conf.task_default_queue = previous
+    if os.environ.get("REDIS_URL"):
+        import redis
+
+        redis.Redis.from_url(os.environ["REDIS_URL"]).delete(queue)
+    else:
+        for message in (settings.BROKER_DIR / "queue").glob(f"*{queue}*"):
+            message.unlink()
+
+
+@pytest.fixture
 def worker_services() -> None:
     """Skip unless this run has what a real worker needs: Redis and a PostgreSQL database."""
     from django.db import connection
