@@ -54,7 +54,8 @@ class ChangeLine:
     severity: str  # "high", "low → high", "was medium"
     title: str
     subject: str
-    colour: str
+    colour: str  # of the line: the severity's for what got worse, green for what got better
+    severity_colour: str  # of the severity named; grey for a finding that is gone
 
     @property
     def text(self) -> str:
@@ -87,14 +88,17 @@ def change_line(change: Change) -> ChangeLine:
         severity = f"was {change.before.value}"
     else:
         severity = f"{change.before.value} → {change.after.value}"
-    colour = SEVERITY_COLOURS[Severity.PASS] if change.kind in ("fixed", "better") else None
+    improved = change.kind in ("fixed", "better")
     return ChangeLine(
         kind=change.kind,
         label=KIND_LABELS[change.kind],
         severity=severity,
         title=one_line(change.title),
         subject=one_line(change.subject),
-        colour=colour or SEVERITY_COLOURS[change.severity],
+        colour=SEVERITY_COLOURS[Severity.PASS] if improved else SEVERITY_COLOURS[change.severity],
+        severity_colour=(
+            NEUTRAL_COLOUR if change.kind == "fixed" else SEVERITY_COLOURS[change.severity]
+        ),
     )
 
 

@@ -310,9 +310,7 @@ def assert_one_scan_per_target_for_all(targets, subscriptions) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_claimers_racing_on_the_same_due_rows_claim_each_exactly_once(
-    many_due, private_queue
-):
+def test_two_claimers_racing_on_the_same_due_rows_claim_each_exactly_once(many_due, private_queue):
     targets, subscriptions = many_due
     read_then_claim = (
         lambda: watching.due_subscriptions(NOW),
