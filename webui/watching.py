@@ -194,8 +194,10 @@ def report_scan(scan: Scan) -> int:
         retry_later(scan, timezone.now())
         return 0
     told = 0
-    waiting = Subscription.objects.filter(pending_scan=scan).select_related(
-        "target__site", "last_scan"
+    waiting = (
+        Subscription.objects.filter(pending_scan=scan)
+        .select_related("target__site", "last_scan")
+        .order_by("pk")
     )
     for subscription in waiting:
         try:
