@@ -441,8 +441,9 @@ class Subscription(models.Model):
     confirmed and claimed with a conditional UPDATE by the due-check, so two beats or workers
     never re-check or mail twice. ``pending_scan`` is the re-check whose end has not been
     reported yet; ``last_scan`` is the scan the subscriber last heard about, the starting point
-    of the next comparison; ``reachable`` is whether that scan reached the site, so an outage is
-    mailed once and its end once.
+    of the next comparison (a re-check that finds the site down does not replace a graded one,
+    so its recovery is compared with the last good scan); ``reachable`` is whether the latest
+    check reached the site, so an outage is mailed once and its end once. See webui/watching.py.
     """
 
     class Frequency(models.TextChoices):

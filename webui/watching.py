@@ -95,8 +95,15 @@ def claim(subscription: Subscription, now: datetime) -> bool:
 def check_due(now: datetime | None = None) -> DueCheck:
     """Beat's due-check: report what ended unreported, then start the re-checks now due."""
     now = now or timezone.now()
-    result = DueCheck(reported=sweep(now))
-    return start_rechecks(due_subscriptions(now), now, result)
+    result = start_rechecks(due_subscriptions(now), now, DueCheck(reported=sweep(now)))
+    if result.claimed or result.reported:
+        log.info(
+            "due-check: %d re-checks started in %d scans, %d late reports sent",
+            len(result.claimed),
+            len(set(result.scans.values())),
+            result.reported,
+        )
+    return result
 
 
 def start_rechecks(
@@ -212,9 +219,12 @@ def tell(subscription: Subscription, scan: Scan) -> bool:
     """Claim this subscriber's report of ``scan`` and mail it, if there is anything to say.
 
     A graded scan becomes the subscriber's new starting point (``last_scan``); an unreachable
-    one does not, so the recovery is compared with the last good scan.
+    one does not, so the recovery is compared with the last good scan. The mail is written
+    before the claim, so a mail that cannot be written (a bug) leaves the report for later
+    rather than losing it.
     """
     before, was_reachable = subscription.last_scan, subscription.reachable
+    message = alerts.message_for(subscription, before, scan, was_reachable)
     reached = scan.status == Scan.Status.DONE
     told = {"pending_scan": None, "reachable": reached}
     if reached:
@@ -222,7 +232,6 @@ def tell(subscription: Subscription, scan: Scan) -> bool:
     waiting = Subscription.objects.filter(pk=subscription.pk, pending_scan=scan)
     if not waiting.update(**told):
         return False  # another worker has reported it
-    message = alerts.message_for(subscription, before, scan, was_reachable)
     if message is None:
         return False
     name, context = message
