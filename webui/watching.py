@@ -76,7 +76,7 @@ def due_subscriptions(now: datetime) -> list[Subscription]:
             confirmed__isnull=False, next_check_at__lte=now, pending_scan__isnull=True
         )
         .select_related("target__site")
-        .order_by("target_id", "pk")  # the same lock order in every claimer: no deadlock
+        .order_by("target_id", "pk")
     )
 
 
@@ -112,7 +112,9 @@ def start_rechecks(
     """Claim ``due`` (read earlier, perhaps by several claimers at once) and start one scan per
     target for the claimed ones."""
     result = result or DueCheck()
-    for _, group in groupby(due, key=lambda subscription: subscription.target_id):
+    # By target, then row: the same lock order in every claimer, so two never deadlock.
+    in_order = sorted(due, key=lambda subscription: (subscription.target_id, subscription.pk))
+    for _, group in groupby(in_order, key=lambda subscription: subscription.target_id):
         subscriptions = list(group)
         target = subscriptions[0].target
         try:
