@@ -18,6 +18,7 @@ from checker.classify import PROFILE_NAMES, error_warning
 from checker.findings import AREAS, CATALOGUE, PROFILES
 from checker.model import Options, Report, Severity, Status
 from checker.netguard import DEFAULT_PORTS, parse_ports
+from checker.request_headers import RequestHeaderError, check_request_headers, parse_header_line
 from checker.scoring import LETTERS
 
 PROG = "python -m checker"
@@ -42,17 +43,18 @@ _MARK = {
 }
 
 EXIT_CODES_HELP = f"""\
-exit codes (with several targets, the worst outcome of any of them wins: 2 over 1 over 0):
+exit codes (several targets: the worst outcome of any of them wins, 2 over 1 over 0):
   {PASSED}   every target was judged and none is below --fail-under
   {BELOW_THRESHOLD}   a target's grade is below --fail-under
-  {NOT_JUDGED}   a target could not be judged: unreachable, refused by the address or port
-      guard, not a usable target, redirects that loop or never end, an error of the checker
-      itself — or the checker's own settings (CHECKER_*) are wrong
-  {USAGE}  the command line is wrong (unknown option, bad grade, bad header, no target)
+  {NOT_JUDGED}   a target could not be judged: unreachable, refused by the address or
+      port guard, not a usable target, redirects that loop or never end, an error
+      of the checker itself; or a CHECKER_* setting is wrong
+  {USAGE}  the command line is wrong (unknown option, bad grade or header, no target)
 
-environment: CHECKER_ALLOW_NETWORKS, CHECKER_ALLOWED_PORTS, CHECKER_CA_BUNDLE as for the web
-site (loopback and private networks are refused unless CHECKER_ALLOW_NETWORKS opens them);
-CORSCHECK_SITE_URL, the site whose glossary SARIF rules link to (default {DEFAULT_SITE_URL}).
+environment: CHECKER_ALLOW_NETWORKS, CHECKER_ALLOWED_PORTS and CHECKER_CA_BUNDLE, as
+for the web site (loopback and private networks are refused unless
+CHECKER_ALLOW_NETWORKS opens them); CORSCHECK_SITE_URL, the corscheck site whose
+glossary SARIF rules link to (default {DEFAULT_SITE_URL}).
 """
 
 
@@ -97,6 +99,11 @@ def render_text(report: Report) -> str:
     lines.extend(_redirect_lines(report))
     lines.append(f"Final URL: {report.final_url}")
     lines.append(f"Requests sent: {report.requests_sent}, in {report.duration_ms:.0f} ms")
+    if report.request_headers:
+        names = ", ".join(report.request_headers)
+        lines.append(f"Sent with: {names} (values not shown)")
+    if report.request_headers_note:
+        lines.append(f"Note: {report.request_headers_note}")
     if report.timed_out_probes:
         lines.append(f"Not judged, no answer in time: {', '.join(report.timed_out_probes)}")
     lines.append("")
@@ -267,14 +274,6 @@ def targets_from(args: argparse.Namespace, parser: Parser) -> list[str]:
     return targets
 
 
-def parse_header(line: str) -> tuple[str, str]:
-    """``Name: value`` as a pair. The value is a secret: no message here ever quotes it."""
-    name, colon, value = line.partition(":")
-    if not colon or not name.strip():
-        raise ValueError("write a header as 'Name: value', e.g. 'Authorization: Bearer …'")
-    return name.strip(), value.strip()
-
-
 def options_from_environment(
     frontend_origin: str | None = None,
     profile: str | None = None,
@@ -437,10 +436,10 @@ def main(argv: list[str] | None = None) -> int:
     site_url = args.site_url.rstrip("/")
     if not site_url.startswith(("http://", "https://")):
         parser.error(f"--site-url {args.site_url!r}: give an http:// or https:// address")
-    try:
-        headers = tuple(parse_header(line) for line in args.header)
-    except ValueError as error:
-        parser.error(f"--header: {error}")
+    try:  # the engine's own checks; their sentences name a header, never quote its value
+        headers = check_request_headers(parse_header_line(line) for line in args.header)
+    except RequestHeaderError as error:
+        parser.error(f"--header: {error.message}")
     try:
         options = options_from_environment(args.frontend_origin, args.profile, headers)
     except ValueError as error:

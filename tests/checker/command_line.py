@@ -13,8 +13,10 @@ import ssl
 import subprocess
 import sys
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
+import jsonschema
 import trustme
 
 from tests.conftest import LOOPBACK
@@ -86,3 +88,13 @@ def run_checker(
 
 def json_lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines()]
+
+
+# The official SARIF 2.1.0 schema; tests/checker/sarif/SOURCE.md says where the copy is from.
+SARIF_SCHEMA = json.loads((Path(__file__).parent / "sarif" / "sarif-schema-2.1.0.json").read_text())
+
+
+def assert_valid(log: dict) -> None:
+    validator = jsonschema.Draft4Validator(SARIF_SCHEMA)
+    errors = sorted(validator.iter_errors(log), key=lambda error: list(error.path))
+    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:10])

@@ -4,7 +4,6 @@ scanning can file, from real scans."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -13,9 +12,16 @@ from checker.cli import NOT_JUDGED, PASSED
 from checker.findings import CATALOGUE, ROWS
 from checker.model import Severity
 from checker.sarif import LEVELS, default_file_path
-from tests.checker.command_line import LADDER, json_lines, page_with, run_checker
-
-SCHEMA = json.loads((Path(__file__).parent / "sarif" / "sarif-schema-2.1.0.json").read_text())
+from tests.checker.command_line import (
+    LADDER,
+    assert_valid,
+    json_lines,
+    page_with,
+    run_checker,
+)
+from tests.checker.command_line import (
+    SARIF_SCHEMA as SCHEMA,
+)
 
 
 def reflecting_page(request):
@@ -27,12 +33,6 @@ def reflecting_page(request):
             ("Access-Control-Allow-Credentials", "true"),
         ]
     return status, headers, body
-
-
-def assert_valid(log: dict) -> None:
-    validator = jsonschema.Draft4Validator(SCHEMA)
-    errors = sorted(validator.iter_errors(log), key=lambda error: list(error.path))
-    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:10])
 
 
 def test_the_schema_copy_is_the_official_one():
