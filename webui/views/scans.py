@@ -70,7 +70,8 @@ def rescan(request, token: str):
         messages.info(request, rescans.UNDER_WAY_MESSAGE)
         return HttpResponseSeeOther(queueing.ensure_queued(box.running).get_absolute_url())
     if box.wait:
-        # Only a forged POST gets here (the button is disabled): show the check we already have.
+        # The button is disabled meanwhile, so this POST was forged or sent from a page left
+        # open without JavaScript: show the check we already have instead of probing again.
         words = {"ago": box.newest_ago, "cooldown": box.cooldown, "wait": box.wait}
         messages.info(request, rescans.COOLDOWN_MESSAGE.format(**words))
         return HttpResponseSeeOther(box.newest.get_absolute_url())
