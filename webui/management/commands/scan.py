@@ -25,4 +25,4 @@ class Command(BaseCommand):
         text = render_json(report) + "\n" if options["json"] else render_text(report)
         self.stdout.write(text, ending="")
         if report.status != checker.Status.OK:
-            sys.exit(NOT_JUDGED)  # as python -m checker: a script tells a graded site from a failure
+            sys.exit(NOT_JUDGED)  # as python -m checker: a graded site, or a failure
