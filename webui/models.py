@@ -250,6 +250,10 @@ class Scan(EndsWithReason, models.Model):
     target = models.ForeignKey(Target, models.CASCADE, related_name="scans")
     # Not listed anywhere (site history, lists); reachable only through its permalink.
     private = models.BooleanField(default=False)
+    # A private scan started with "Check again": the token of the first private scan of its line.
+    # Its cooldown, the scan it joins and the one it is compared with come from that line only,
+    # never from another visitor's private scans of the same target.
+    series = models.CharField(max_length=16, blank=True)
     # A keyed hash of the network the request came from (IPv4 address, IPv6 /64): enough to
     # cap concurrent scans per visitor, never the address itself.
     client = models.CharField(max_length=32, blank=True)

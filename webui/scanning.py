@@ -22,12 +22,14 @@ def start_scan(
     profile: str = "",
     private: bool = False,
     client: str = "",
+    series: str = "",
 ) -> tuple[Scan, bool]:
     """A new scan of ``url`` (a target spec) queued once committed, or the public one already
     under way for the same target; the flag says whether it is new.
 
     A dead broker ends the new scan with a reason and raises queueing.QueueUnavailable after
-    the commit (the middleware answers 503).
+    the commit (the middleware answers 503). ``series`` ties a private rescan to the private
+    scan it follows (see Scan.series).
     """
     site, _ = Site.objects.get_or_create(host=host)
     target = Target.for_scan(site, url, frontend_origin, profile)
@@ -40,6 +42,7 @@ def start_scan(
         profile=profile,
         private=private,
         client=client,
+        series=series,
     )
     if created:
         queueing.enqueue_on_commit(scan)

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -29,14 +28,9 @@ def home(request):
             scan = queueing.ensure_queued(recent)  # never join a scan that nothing will run
         if scan is None:
             client = client_key(request)
-            busy = limits.busy_message(client, target.host)
-            if busy is not None:
-                return refuse(request, form, busy, limits.busy_retry_seconds())
-            if limits.over_scan_rate(request):
-                rate = settings.SCAN_RATE_LIMIT
-                return refuse(
-                    request, form, limits.too_many_message(rate), limits.rate_window_seconds(rate)
-                )
+            refusal = limits.refusal(request, client, target.host)
+            if refusal is not None:
+                return refuse(request, form, refusal)
             scan = queue_scan(form.data["target"].strip(), cleaned, client)
             # A joined scan (a parallel submission won the insert) must have been queued too.
             scan = queueing.ensure_queued(scan)
@@ -44,10 +38,10 @@ def home(request):
     return render(request, "webui/home.html", {"form": form})
 
 
-def refuse(request, form: ScanForm, message: str, retry_after: int):
-    form.add_error("target", message)
+def refuse(request, form: ScanForm, refusal: limits.Refusal):
+    form.add_error("target", refusal.message)
     response = render(request, "webui/home.html", {"form": form}, status=429)
-    response["Retry-After"] = str(retry_after)
+    response["Retry-After"] = str(refusal.retry_after)
     return response
 
 

@@ -1,12 +1,17 @@
-from django.http import Http404, HttpResponse
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseStopPolling
 
 from checker import Report
+from webui import limits, queueing, rescans
+from webui.clients import client_key
 from webui.models import Scan, Site
 from webui.presenting import report_view, score_trend
+from webui.views.pages import HttpResponseSeeOther
 
 HISTORY_LENGTH = 100
 
@@ -16,6 +21,8 @@ def report_context(scan: Scan) -> dict:
     context = {"scan": scan, "report": report}
     if report is not None and report.chain:
         context["view"] = report_view(report, base_url=reverse("glossary"))
+    if not scan.is_active:
+        context["rescan"] = rescans.check_again(scan)
     return context
 
 
@@ -42,5 +49,37 @@ def site(request, host: str):
     return render(request, "webui/site.html", {"site": site, "scans": scans, "trend": trend})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def rescan(request, token: str):
-    raise Http404("Not built yet.")
+    """POST: check the report's target again. GET from htmx: the button, while it waits for the
+    cooldown to end; any other GET goes to the report."""
+    scan = get_object_or_404(Scan.objects.select_related("site", "target"), token=token)
+    if request.method != "POST":
+        if request.htmx and not scan.is_active:
+            box = rescans.check_again(scan)
+            context = {"scan": scan, "rescan": box, "announce": box.wait == 0}
+            return render(request, "webui/report/rescan.html#check-again-control", context)
+        return HttpResponseRedirect(scan.get_absolute_url())
+    if scan.is_active:
+        return HttpResponseSeeOther(scan.get_absolute_url())
+    box = rescans.check_again(scan)
+    if not box.offered:
+        messages.error(request, rescans.REFUSED_MESSAGE)
+        return HttpResponseSeeOther(scan.get_absolute_url())
+    if box.running is not None:
+        messages.info(request, rescans.UNDER_WAY_MESSAGE)
+        return HttpResponseSeeOther(queueing.ensure_queued(box.running).get_absolute_url())
+    if box.wait:
+        # The button is disabled meanwhile, so this POST was forged or sent from a page left
+        # open without JavaScript: show the check we already have instead of probing again.
+        words = {"ago": box.newest_ago, "cooldown": box.cooldown, "wait": box.wait}
+        messages.info(request, rescans.COOLDOWN_MESSAGE.format(**words))
+        return HttpResponseSeeOther(box.newest.get_absolute_url())
+    client = client_key(request)
+    refusal = limits.refusal(request, client, scan.site.host)
+    if refusal is not None:
+        context = {**report_context(scan), "rescan_refusal": refusal.message}
+        response = render(request, "webui/report.html", context, status=429)
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
+    return HttpResponseSeeOther(rescans.start(scan, client).get_absolute_url())
