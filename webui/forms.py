@@ -70,10 +70,9 @@ class ScanForm(forms.Form):
         label="Extra request headers (optional)",
         required=False,
         strip=False,
-        help_text="One “Name: value” per line, for an API behind a login: for example "
-        "Authorization: Bearer … or Cookie: session=…. They are sent on the main request and "
-        "on the actual-request CORS probes, never on preflights, and never stored; the scan "
-        "is then private.",
+        help_text="One “Name: value” per line, such as Authorization: Bearer … or a Cookie, "
+        "sent on the main request and the actual-request probes, never on preflights, and never "
+        "stored (the scan is then private).",
         widget=SecretTextarea(
             attrs={
                 "rows": 3,

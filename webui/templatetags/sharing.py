@@ -47,7 +47,8 @@ def share_card(scan: Scan, report: Report | None) -> ShareCard:
 
 @dataclass(frozen=True)
 class BadgeLinks:
-    image: str  # the SVG, absolute
+    image: str  # the SVG, absolute: for pasting elsewhere
+    preview: str  # the SVG's path, for our own page
     page: str  # where the badge links to: the target's history
     alt: str
 
@@ -67,8 +68,10 @@ def badge_links(scan: Scan) -> BadgeLinks | None:
     if scan.private:
         return None
     token = scan.target.token
+    path = reverse("badge", args=[token])
     return BadgeLinks(
-        image=absolute(reverse("badge", args=[token])),
+        image=absolute(path),
+        preview=path,
         page=absolute(reverse("target-history", args=[token])),
         # The host only: a host name needs no escaping in Markdown or HTML.
         alt=f"CORS Check grade of {scan.site.host}",
