@@ -64,7 +64,8 @@ def rescan(request, token: str):
         return HttpResponseSeeOther(scan.get_absolute_url())
     box = rescans.check_again(scan)
     if not box.offered:
-        messages.error(request, rescans.REFUSED_MESSAGE)
+        refused = rescans.AUTHENTICATED_MESSAGE if scan.authenticated else rescans.REFUSED_MESSAGE
+        messages.error(request, refused)
         return HttpResponseSeeOther(scan.get_absolute_url())
     if box.running is not None:
         messages.info(request, rescans.UNDER_WAY_MESSAGE)
