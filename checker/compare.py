@@ -34,6 +34,7 @@ class Change:
     title: str  # the newer report's title (the older one's for a fixed finding)
     before: Severity | None  # None for a new finding
     after: Severity | None  # None for a fixed finding
+    glossary: str = ""  # slug of the entry that explains the finding
 
     @property
     def severity(self) -> Severity:
@@ -48,6 +49,7 @@ class Change:
             "title": self.title,
             "before": None if self.before is None else self.before.value,
             "after": None if self.after is None else self.after.value,
+            "glossary": self.glossary,
         }
 
 
@@ -197,7 +199,11 @@ def _changes(before: Report, after: Report) -> list[Change]:
         )
     for key, finding in old.items():
         if key not in new:
-            changes.append(Change(FIXED, key[0], key[1], finding.title, finding.severity, None))
+            changes.append(
+                Change(
+                    FIXED, key[0], key[1], finding.title, finding.severity, None, finding.glossary
+                )
+            )
     return changes
 
 
