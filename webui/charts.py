@@ -74,6 +74,7 @@ class Dot:
 class Miss:
     x: float
     title: str
+    mark: str  # SVG path of the cross drawn on the time axis
 
 
 @dataclass(frozen=True)
@@ -92,12 +93,24 @@ class GradeChart:
     summary: str  # the chart in words, for screen readers
 
     @property
+    def plot_width(self) -> float:
+        return self.right - self.left
+
+    @property
+    def plot_height(self) -> float:
+        return self.bottom - self.top
+
+    @property
     def label_x(self) -> float:
         return self.left - 8
 
     @property
     def tick_y(self) -> float:
         return self.bottom + 16
+
+    @property
+    def context_y(self) -> float:
+        return self.bottom + 31
 
 
 def grade_slug(letter: str) -> str:
@@ -250,7 +263,8 @@ def grade_chart(scans: list[ChartScan], width: int = 720, height: int = 240) -> 
             )
             run.append(f"{x},{middle[letter]}")
             continue
-        misses.append(Miss(x, f"Could not reach the site, {when}"))
+        cross = f"M{x - 5},{bottom - 5} l10,10 m0,-10 l-10,10"
+        misses.append(Miss(x, f"Could not reach the site, {when}", cross))
         if len(run) > 1:
             lines.append(" ".join(run))
         run = []
