@@ -195,7 +195,15 @@ def _changes(before: Report, after: Report) -> list[Change]:
             kind = WORSE if finding.severity.rank < was.severity.rank else BETTER
         before_severity = None if was is None else was.severity
         changes.append(
-            Change(kind, key[0], key[1], finding.title, before_severity, finding.severity)
+            Change(
+                kind,
+                key[0],
+                key[1],
+                finding.title,
+                before_severity,
+                finding.severity,
+                finding.glossary,
+            )
         )
     for key, finding in old.items():
         if key not in new:

@@ -148,6 +148,8 @@ def test_changes_come_by_kind_worst_first_and_fixed_ones_keep_the_old_title():
         ("unchanged", "referrer.missing", ""),
     ]
     assert result.fixed[0].title == "No HSTS here"
+    assert result.new[0].glossary == "tls-certificate"
+    assert result.unchanged[0].glossary == "referrer-policy"
     assert result.fixed[0] == Change(
         "fixed",
         "hsts.missing",

@@ -151,7 +151,7 @@ def sections(result: Comparison) -> list[Section]:
 
 
 def _unreached(scan: Scan, side: str) -> str:
-    reason = f": {scan.error}" if scan.error else "."
+    reason = f". {scan.error}" if scan.error else "."
     if scan.status == Scan.Status.FAILED:
         return f"The {side} scan failed on our side{reason}"
     return f"The {side} scan could not reach the site{reason}"
@@ -174,7 +174,7 @@ def story(result: Comparison, older: Scan, newer: Scan) -> list[str]:
     if result.before_status is EngineStatus.OK:
         return [
             _unreached(newer, "newer"),
-            "Nothing is called fixed or new: we could not look. "
+            "With no answer to look at, no finding can be called fixed or new. "
             f"The older scan graded {result.before_grade}.",
         ]
     if result.after_status is EngineStatus.OK:
