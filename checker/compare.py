@@ -34,6 +34,7 @@ class Change:
     title: str  # the newer report's title (the older one's for a fixed finding)
     before: Severity | None  # None for a new finding
     after: Severity | None  # None for a fixed finding
+    glossary: str = ""  # slug of the entry that explains the finding
 
     @property
     def severity(self) -> Severity:
@@ -48,6 +49,7 @@ class Change:
             "title": self.title,
             "before": None if self.before is None else self.before.value,
             "after": None if self.after is None else self.after.value,
+            "glossary": self.glossary,
         }
 
 
@@ -193,11 +195,23 @@ def _changes(before: Report, after: Report) -> list[Change]:
             kind = WORSE if finding.severity.rank < was.severity.rank else BETTER
         before_severity = None if was is None else was.severity
         changes.append(
-            Change(kind, key[0], key[1], finding.title, before_severity, finding.severity)
+            Change(
+                kind,
+                key[0],
+                key[1],
+                finding.title,
+                before_severity,
+                finding.severity,
+                finding.glossary,
+            )
         )
     for key, finding in old.items():
         if key not in new:
-            changes.append(Change(FIXED, key[0], key[1], finding.title, finding.severity, None))
+            changes.append(
+                Change(
+                    FIXED, key[0], key[1], finding.title, finding.severity, None, finding.glossary
+                )
+            )
     return changes
 
 

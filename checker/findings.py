@@ -1179,6 +1179,7 @@ ROWS: tuple[Row, ...] = (
         5,
         "Every cookie is set securely",
         "Cookies travel only over HTTPS and are shielded from cross-site use.",
+        subject="",  # a verdict on all of them together, not on each
     ),
     # --- What the server says about itself, and headers that outlived their use -------------
     disclosure(

@@ -36,6 +36,11 @@ REFUSED_MESSAGE = (
     "address or a port we do not check), and it would be refused the same way."
 )
 
+AUTHENTICATED_MESSAGE = (
+    "The extra request headers of an authenticated scan are not kept, so it cannot be repeated "
+    "from here: start it again from the home page with the headers."
+)
+
 
 def line_of(scan: Scan) -> QuerySet[Scan]:
     """The scans of this scan's target that its report may lead to, itself included."""
@@ -52,8 +57,12 @@ def series_of(scan: Scan) -> str:
 
 
 def is_worth_repeating(scan: Scan) -> bool:
-    """Ended, and not on a refusal of our own guard: the site may answer differently now."""
-    if scan.is_active:
+    """Ended, and not on a refusal of our own guard: the site may answer differently now.
+
+    An authenticated scan is not repeated from its report: the extra headers it was sent with
+    are not kept, and a check without them would answer another question.
+    """
+    if scan.is_active or scan.authenticated:
         return False
     return (scan.report or {}).get("status") not in NOT_WORTH_REPEATING
 

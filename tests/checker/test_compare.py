@@ -148,8 +148,16 @@ def test_changes_come_by_kind_worst_first_and_fixed_ones_keep_the_old_title():
         ("unchanged", "referrer.missing", ""),
     ]
     assert result.fixed[0].title == "No HSTS here"
+    assert result.new[0].glossary == "tls-certificate"
+    assert result.unchanged[0].glossary == "referrer-policy"
     assert result.fixed[0] == Change(
-        "fixed", "hsts.missing", "", "No HSTS here", Severity.HIGH, None
+        "fixed",
+        "hsts.missing",
+        "",
+        "No HSTS here",
+        Severity.HIGH,
+        None,
+        "strict-transport-security",
     )
 
 
@@ -211,6 +219,7 @@ def test_the_dict_is_json_and_holds_every_change():
         "title": "1 cookies: session",
         "before": "medium",
         "after": None,
+        "glossary": "set-cookie",
     }
 
 

@@ -1,5 +1,6 @@
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_safe
 
 from checker import scoring as scoring_table
@@ -16,14 +17,17 @@ class HttpResponseSeeOther(HttpResponseRedirect):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@sensitive_post_parameters("request_headers")
+@sensitive_variables("cleaned")
 def home(request):
     form = ScanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         cleaned = form.cleaned_data
         target = cleaned["target"]
-        # A private scan is never shown to anyone else, nor anyone else's to its author.
+        # A private scan is never shown to anyone else, nor anyone else's to its author; an
+        # authenticated one is always private (its answer depends on the credentials).
         scan = None
-        if not cleaned["private"]:
+        if not (cleaned["private"] or cleaned["request_headers"]):
             recent = limits.recent_scan(target.spec, cleaned["frontend_origin"], cleaned["profile"])
             scan = queueing.ensure_queued(recent)  # never join a scan that nothing will run
         if scan is None:
@@ -45,6 +49,7 @@ def refuse(request, form: ScanForm, refusal: limits.Refusal):
     return response
 
 
+@sensitive_variables("cleaned")
 def queue_scan(raw: str, cleaned: dict, client: str = "") -> Scan:
     target = cleaned["target"]
     scan, _ = scanning.start_scan(
@@ -56,6 +61,7 @@ def queue_scan(raw: str, cleaned: dict, client: str = "") -> Scan:
         profile=cleaned.get("profile", ""),
         private=cleaned["private"],
         client=client,
+        request_headers=cleaned.get("request_headers", ()),
     )
     return scan
 
