@@ -433,6 +433,18 @@ class Simulation(EndsWithReason, models.Model):
         self.save(update_fields=["result", "status", "finished"])
 
 
+class SubscriptionQuerySet(models.QuerySet):
+    def purge_unconfirmed(self) -> int:
+        """Delete subscriptions whose confirmation link has expired unused; return how many.
+
+        ``created`` is when the last confirmation was sent (asking again renews it), so what
+        goes is exactly what no link can confirm any more.
+        """
+        limit = timezone.now() - timedelta(seconds=settings.SUBSCRIPTION_CONFIRM_MAX_AGE)
+        deleted, _ = self.filter(confirmed__isnull=True, created__lt=limit).delete()
+        return deleted
+
+
 class Subscription(models.Model):
     """An email address that wants to hear about re-checks of one target.
 
@@ -466,6 +478,8 @@ class Subscription(models.Model):
     last_scan = models.ForeignKey(Scan, models.SET_NULL, null=True, blank=True, related_name="+")
     reachable = models.BooleanField(null=True, blank=True)
 
+    objects = SubscriptionQuerySet.as_manager()
+
     class Meta:
         ordering = ["created"]
         indexes = [
@@ -482,3 +496,8 @@ class Subscription(models.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.confirmed is not None
+
+    @property
+    def interval(self) -> timedelta:
+        """How long from one re-check to the next."""
+        return timedelta(days=7 if self.frequency == self.Frequency.WEEKLY else 1)

@@ -13,7 +13,14 @@ import checker
 from checker.live import simulate_live
 from checker.simulate import SimRequest
 from webui import queueing
-from webui.models import HolderMayBeAlive, Scan, Simulation, heartbeat_silence, this_worker
+from webui.models import (
+    HolderMayBeAlive,
+    Scan,
+    Simulation,
+    Subscription,
+    heartbeat_silence,
+    this_worker,
+)
 from webui.options import options_from_settings
 
 log = logging.getLogger(__name__)
@@ -147,3 +154,8 @@ def simulation_request(simulation: Simulation) -> SimRequest | None:
 @shared_task
 def reap_stale_simulations() -> int:
     return Simulation.objects.reap_stale()
+
+
+@shared_task
+def purge_unconfirmed_subscriptions() -> int:
+    return Subscription.objects.purge_unconfirmed()
