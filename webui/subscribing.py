@@ -96,7 +96,7 @@ def count_or_refuse(
         increment=True,
     )
     if usage is not None and usage["should_limit"]:
-        wait = max(usage["time_left"], 1)
+        wait = max(usage["time_left"] + 1, 1)  # the window still counts its last second
         raise Refused(message.format(limit=per_day, wait=wait_words(wait)), 429, wait)
 
 
@@ -110,9 +110,10 @@ def wait_words(seconds: int) -> str:
 
 
 def duration_words(seconds: int) -> str:
-    """How long a link works, in the largest whole unit: "3 days", "24 hours", "90 minutes"."""
+    """How long a link works, in the largest whole unit that counts more than one:
+    "3 days", "24 hours", "90 minutes"."""
     for unit, length in (("day", 86_400), ("hour", 3600), ("minute", 60)):
-        if seconds % length == 0 and seconds >= length:
+        if seconds % length == 0 and seconds >= 2 * length:
             return plural(seconds // length, unit)
     return plural(seconds, "second")
 
