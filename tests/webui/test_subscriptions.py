@@ -260,7 +260,7 @@ def test_the_link_shows_a_page_and_only_its_button_confirms(client, inbox, scan)
         assert "Yes, start the re-checks" in page.text
     assert not Subscription.objects.get().is_confirmed
     assert page["Cache-Control"].startswith("max-age=0") and "no-store" in page["Cache-Control"]
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
 
 
 def test_confirming_schedules_the_first_recheck_from_the_newest_ended_public_scan(client, inbox):
@@ -368,7 +368,7 @@ def test_the_unsubscribe_link_asks_first_and_its_button_unsubscribes(client, inb
 
     page = client.get(path)
     assert page.status_code == 200
-    assert "Stop re-checks of" in page.text and 'method="post"' in page.text
+    assert "Stop the re-checks of this site?" in page.text and 'method="post"' in page.text
     assert Subscription.objects.exists()
 
     done = client.post(path)

@@ -97,7 +97,7 @@ def test_the_page_lists_the_addresss_subscriptions_with_their_options(client, in
     page = client.get(manage_path(inbox))
 
     assert page.status_code == 200
-    assert page["Referrer-Policy"] == "no-referrer" and "no-store" in page["Cache-Control"]
+    assert page["Referrer-Policy"] == "same-origin" and "no-store" in page["Cache-Control"]
     assert ADDRESS in page.text  # the one page that shows it, through the mailed link
     assert "someone-else@example.com" not in page.text
     api, www = (

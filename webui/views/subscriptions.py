@@ -2,7 +2,7 @@
 
 Links that arrive by mail only show a page on GET (link scanners and mail previews follow
 GETs); what they do happens on the POST of that page's button. Pages reached through a signed
-link are never cached and send no Referer, so the link does not travel further.
+link are never cached and send a Referer only to ourselves, so the link travels no further.
 """
 
 from functools import wraps
@@ -53,14 +53,18 @@ LINK_PROBLEMS = {
 
 
 def signed_link_page(view):
-    """For pages opened from a mail: not cached, and no Referer carries the link on."""
+    """For pages opened from a mail: not cached, and no other site sees the link in a Referer.
+
+    Not "no-referrer": under it browsers send "Origin: null" with the page's own form POSTs,
+    and Django's CSRF check rightly refuses those.
+    """
 
     uncached = never_cache(view)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         response = uncached(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     return wrapper
@@ -99,7 +103,11 @@ def confirm(request, signed: str):
         )
     except subscribing.LinkProblem as problem:
         return link_problem(request, problem.kind, again=True)
-    context = {"subscription": subscription, "promise": subscribing.promise(subscription)}
+    context = {
+        "subscription": subscription,
+        "promise": subscribing.promise(subscription),
+        "expires_in": subscribing.duration_words(links.confirm_max_age()),
+    }
     if subscription.is_confirmed:
         context["state"] = "already"
     elif request.method == "POST":
