@@ -111,8 +111,13 @@ def confirm(request, signed: str):
     if subscription.is_confirmed:
         context["state"] = "already"
     elif request.method == "POST":
-        context["state"] = "confirmed" if subscribing.confirm(subscription) else "already"
-        context["unsubscribe_url"] = links.unsubscribe_path(subscription)
+        if subscribing.confirm(subscription):
+            context["state"] = "confirmed"
+            context["unsubscribe_url"] = links.unsubscribe_path(subscription)
+        elif Subscription.objects.filter(pk=subscription.pk).exists():
+            context["state"] = "already"  # a second click a moment earlier confirmed it
+        else:
+            return link_problem(request, "gone", again=True)  # unsubscribed in between
     else:
         context["state"] = "ask"
     return render(request, "webui/subscriptions/confirm.html", context)
