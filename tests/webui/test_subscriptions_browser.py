@@ -62,6 +62,8 @@ def test_a_visitor_subscribes_confirms_from_the_mail_and_unsubscribes_from_it(
     assert box.get_by_label("Only when something changes").is_checked()
     assert box.get_by_label("Every day").is_checked()
     shoot(page, "report-box", "#subscribe")
+    page.locator(".summary").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "report-top-1280.png"))  # the box among its neighbours
 
     box.get_by_label("Your email address").fill("not an address")
     box.get_by_role("button", name="Watch this site").click()
@@ -74,10 +76,11 @@ def test_a_visitor_subscribes_confirms_from_the_mail_and_unsubscribes_from_it(
     box.get_by_label("Your email address").fill(ADDRESS)
     box.get_by_label("Every week").check()
     box.get_by_role("button", name="Watch this site").click()
-    page.wait_for_url(f"{live_server.url}/r/{scan.token}/#subscribe")
-    assert "Check your inbox" in page.get_by_role("status").inner_text()
+    page.wait_for_url(f"{live_server.url}/r/{scan.token}/")
+    assert "Check your inbox" in page.locator(".messages").inner_text()
     assert ADDRESS not in page.content()
-    shoot(page, "report-sent", "#subscribe")
+    assert page.get_by_text("Check your inbox").count() == 1  # said once, at the top
+    shoot(page, "report-sent", ".messages")
 
     [confirmation] = inbox.wait_for(1)
     # Roughly as a mail client shows it: on a blank page, which our CSP does not cover (a mail's
@@ -100,7 +103,7 @@ def test_a_visitor_subscribes_confirms_from_the_mail_and_unsubscribes_from_it(
     page.get_by_role("link", name="Manage your subscriptions").click()
     page.get_by_label("Your email address").fill(ADDRESS)
     page.get_by_role("button", name="Mail me the link").click()
-    assert "we have sent it a link" in page.get_by_role("status").inner_text()
+    assert "we have sent it a link" in page.locator(".messages").inner_text()
     shoot(page, "manage-request")
     page.goto(link_to(inbox.wait_for(2)[1], "/subscriptions/"))
     assert page.get_by_role("heading", name=f"Subscriptions of {ADDRESS}").is_visible()

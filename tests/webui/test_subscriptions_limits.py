@@ -134,7 +134,7 @@ def test_an_address_at_the_cap_gets_the_usual_answer_and_a_mail_saying_why(clien
     response = subscribe(client, new)
 
     assert response.status_code == 303
-    assert response["Location"] == f"/r/{new.token}/#subscribe"
+    assert response["Location"] == f"/r/{new.token}/"
     assert not Subscription.objects.filter(target=new.target).exists()
     [message] = inbox.messages
     assert message["Subject"] == "You watch as many sites as we allow"

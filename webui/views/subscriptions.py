@@ -19,9 +19,6 @@ from webui.forms import AddressForm, SubscribeForm
 from webui.models import Scan, Subscription
 from webui.views.pages import HttpResponseSeeOther
 
-# The messages framework carries this tag so the report shows only our message in our box.
-TAG = "subscription"
-
 SENT_MESSAGE = (
     "Check your inbox: we have sent a mail to the address you gave. If it asks you to confirm, "
     "follow its link — until you do, nothing else is sent."
@@ -88,8 +85,9 @@ def subscribe(request, token: str):
             )
             response["Retry-After"] = str(refusal.retry_after)
             return response
-        messages.success(request, SENT_MESSAGE, extra_tags=TAG)
-        return HttpResponseSeeOther(scan.get_absolute_url() + "#subscribe")
+        # Shown at the top of the report by base.html, like every message of the site.
+        messages.success(request, SENT_MESSAGE)
+        return HttpResponseSeeOther(scan.get_absolute_url())
     status = 400 if form.is_bound else 200
     return render(request, "webui/subscriptions/subscribe.html", context, status=status)
 
@@ -161,7 +159,7 @@ def manage_request(request):
             response["Retry-After"] = str(refusal.retry_after)
             return response
         expires_in = subscribing.duration_words(links.manage_max_age())
-        messages.success(request, MANAGE_SENT_MESSAGE.format(expires_in=expires_in), TAG)
+        messages.success(request, MANAGE_SENT_MESSAGE.format(expires_in=expires_in))
         return HttpResponseSeeOther(reverse("subscriptions"))
     status = 400 if form.is_bound else 200
     return render(request, "webui/subscriptions/manage-request.html", context, status=status)
@@ -188,7 +186,7 @@ def manage(request, signed: str):
         removed = [subscription.target.url for subscription in chosen.select_related("target")]
         chosen.delete()
         if removed:
-            messages.success(request, removed_message(removed), TAG)
+            messages.success(request, removed_message(removed))
         return HttpResponseSeeOther(request.path)
     subscriptions = mine.select_related("target").order_by("target__url", "created")
     return render(
