@@ -467,6 +467,18 @@ class Simulation(EndsWithReason, models.Model):
         self.save(update_fields=["result", "status", "finished"])
 
 
+class SubscriptionQuerySet(models.QuerySet):
+    def purge_unconfirmed(self) -> int:
+        """Delete subscriptions whose confirmation link has expired unused; return how many.
+
+        ``created`` is when the last confirmation was sent (asking again renews it), so what
+        goes is exactly what no link can confirm any more.
+        """
+        limit = timezone.now() - timedelta(seconds=settings.SUBSCRIPTION_CONFIRM_MAX_AGE)
+        deleted, _ = self.filter(confirmed__isnull=True, created__lt=limit).delete()
+        return deleted
+
+
 class Subscription(models.Model):
     """An email address that wants to hear about re-checks of one target.
 
@@ -501,6 +513,8 @@ class Subscription(models.Model):
     last_scan = models.ForeignKey(Scan, models.SET_NULL, null=True, blank=True, related_name="+")
     reachable = models.BooleanField(null=True, blank=True)
 
+    objects = SubscriptionQuerySet.as_manager()
+
     class Meta:
         ordering = ["created"]
         indexes = [
@@ -517,3 +531,15 @@ class Subscription(models.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.confirmed is not None
+
+    @property
+    def interval(self) -> timedelta:
+        """How long from one re-check to the next."""
+        return SUBSCRIPTION_PERIODS[self.frequency]
+
+
+# How long from one re-check to the next, per Subscription.Frequency.
+SUBSCRIPTION_PERIODS = {
+    Subscription.Frequency.DAILY: timedelta(days=1),
+    Subscription.Frequency.WEEKLY: timedelta(days=7),
+}

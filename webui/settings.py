@@ -319,6 +319,20 @@ SUBSCRIPTION_MANAGE_MAX_AGE = envint("SUBSCRIPTION_MANAGE_MAX_AGE", 24 * 3600, m
 # How often beat looks for subscriptions whose re-check is due, seconds. A re-check starts at
 # most this long after its time; the claim on each row makes two beats running at once harmless.
 WATCH_DUE_CHECK_INTERVAL = envint("WATCH_DUE_CHECK_INTERVAL", 300, minimum=1)
+# Abuse limits on the subscribe form, per day (django-ratelimit counters in the cache, windows of
+# 24 hours): mails it may send one address (confirmations, or "already subscribed"), and
+# requests one client (IPv4 address, IPv6 /64) may make. Over either: 429, nothing is sent.
+SUBSCRIBE_PENDING_PER_ADDRESS = envint("SUBSCRIBE_PENDING_PER_ADDRESS", 3, minimum=1)
+SUBSCRIBE_PENDING_PER_CLIENT = envint("SUBSCRIBE_PENDING_PER_CLIENT", 10, minimum=1)
+# Targets one address may watch, confirmed or waiting for confirmation. A request for one more
+# creates nothing; the address is sent a mail saying why (the page must not tell a stranger).
+SUBSCRIBE_MAX_TARGETS = envint("SUBSCRIBE_MAX_TARGETS", 20, minimum=1)
+# "Manage my subscriptions" links, per day: how many one address may be sent, and how many
+# requests one client may make.
+MANAGE_LINKS_PER_ADDRESS = envint("MANAGE_LINKS_PER_ADDRESS", 3, minimum=1)
+MANAGE_LINKS_PER_CLIENT = envint("MANAGE_LINKS_PER_CLIENT", 10, minimum=1)
+# How often beat removes subscriptions never confirmed within SUBSCRIPTION_CONFIRM_MAX_AGE, seconds.
+SUBSCRIPTION_PURGE_INTERVAL = envint("SUBSCRIPTION_PURGE_INTERVAL", 3600, minimum=60)
 
 # --- The checker ------------------------------------------------------------------------------
 
@@ -488,6 +502,10 @@ CELERY_BEAT_SCHEDULE = {
     "check-due-subscriptions": {
         "task": "webui.tasks.check_due_subscriptions",
         "schedule": float(WATCH_DUE_CHECK_INTERVAL),
+    },
+    "purge-unconfirmed-subscriptions": {
+        "task": "webui.tasks.purge_unconfirmed_subscriptions",
+        "schedule": float(SUBSCRIPTION_PURGE_INTERVAL),
     },
 }
 

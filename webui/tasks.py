@@ -19,6 +19,7 @@ from webui.models import (
     HolderMayBeAlive,
     Scan,
     Simulation,
+    Subscription,
     heartbeat_silence,
     this_worker,
 )
@@ -185,3 +186,8 @@ def simulation_request(simulation: Simulation) -> SimRequest | None:
 @shared_task
 def reap_stale_simulations() -> int:
     return Simulation.objects.reap_stale()
+
+
+@shared_task
+def purge_unconfirmed_subscriptions() -> int:
+    return Subscription.objects.purge_unconfirmed()

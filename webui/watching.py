@@ -33,14 +33,10 @@ from django.utils import timezone
 
 from webui import alerts, limits, mail, queueing, scanning
 from webui.links import list_unsubscribe_headers
-from webui.models import Scan, Subscription, Target
+from webui.models import SUBSCRIPTION_PERIODS, Scan, Subscription, Target
 
 log = logging.getLogger(__name__)
 
-PERIODS = {
-    Subscription.Frequency.DAILY: timedelta(days=1),
-    Subscription.Frequency.WEEKLY: timedelta(days=7),
-}
 # A re-check that failed on our side (queue, time limit, a crash) says nothing about the site:
 # nobody is mailed, and it is tried again this much later rather than at the next period.
 RETRY_AFTER_FAILURE = timedelta(hours=1)
@@ -64,7 +60,7 @@ def next_check(due_at: datetime, frequency: str, now: datetime) -> datetime:
     Counted from the time it was due, not from now: a due-check that runs late neither shifts
     the hour a subscriber hears from us nor catches up missed days one re-check at a time.
     """
-    period = PERIODS[frequency]
+    period = SUBSCRIPTION_PERIODS[frequency]
     missed = max((now - due_at) // period, 0)
     return due_at + (missed + 1) * period
 

@@ -243,3 +243,12 @@ def end_stray_database_sessions(django_db_setup, django_db_blocker) -> Iterator[
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
+
+
+@pytest.fixture
+def inbox(smtp_server):
+    """The real SMTP server's inbox (see tests/smtp.py), with the site sending through it."""
+    from django.test import override_settings
+
+    with override_settings(**smtp_server.email_settings):
+        yield smtp_server.inbox
