@@ -134,6 +134,9 @@ def envemail(name: str, timeout: int) -> dict:
 DEBUG = envbool("DEBUG", False)
 # A fixed key is only good for a developer's own machine; deployments must set SECRET_KEY.
 SECRET_KEY = os.getenv("SECRET_KEY") or "insecure-development-key-set-SECRET_KEY-in-production"
+# Former keys, comma-separated, still accepted for what they signed or sealed (links in mails
+# already sent, authenticated scans still queued) while SECRET_KEY is being changed.
+SECRET_KEY_FALLBACKS = list(envlist("SECRET_KEY_FALLBACKS"))
 ALLOWED_HOSTS = list(envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"))
 # The public address of the site, used in emails and in links that leave the page.
 SITE_URL = os.getenv("SITE_URL", "http://localhost:8000").rstrip("/")

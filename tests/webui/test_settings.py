@@ -74,6 +74,7 @@ NAMES = (
     "DEFAULT_FROM_EMAIL",
     "WATCH_DUE_CHECK_INTERVAL",
     "CELERY_BEAT_SCHEDULE",
+    "SECRET_KEY_FALLBACKS",
 )
 # Each case is a set of environment variables our settings module is read with, from scratch.
 CASES = {
@@ -90,6 +91,7 @@ CASES = {
     "no host": {"EMAIL_URL": "submission://"},
     "interval": {"WATCH_DUE_CHECK_INTERVAL": "7"},
     "no interval": {"WATCH_DUE_CHECK_INTERVAL": "0"},
+    "rotation": {"SECRET_KEY_FALLBACKS": "old-key-1, old-key-2"},
 }
 # Reads the settings module once per case in one process (a fresh Python for each would cost
 # seconds apiece); a setting the module leaves unset is Django's default.
@@ -118,7 +120,7 @@ SMTP = "django.core.mail.backends.smtp.EmailBackend"
 def read() -> dict[str, dict]:
     """What our settings module makes of each case's environment (without this process's mail
     and watching variables)."""
-    ours = ("EMAIL_", "WATCH_", "DEFAULT_FROM_EMAIL")
+    ours = ("EMAIL_", "WATCH_", "DEFAULT_FROM_EMAIL", "SECRET_KEY_FALLBACKS")
     env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     result = subprocess.run(
         [sys.executable, "-c", READER, json.dumps(CASES), json.dumps(NAMES)],
@@ -191,3 +193,8 @@ def test_beat_runs_the_due_check_every_watch_due_check_interval_seconds(read):
     short = read["interval"]["CELERY_BEAT_SCHEDULE"]["check-due-subscriptions"]
     assert short["schedule"] == 7.0
     assert "WATCH_DUE_CHECK_INTERVAL" in read["no interval"]["error"]
+
+
+def test_former_secret_keys_come_from_the_environment_for_a_rotation(read):
+    assert read["nothing"]["SECRET_KEY_FALLBACKS"] == []
+    assert read["rotation"]["SECRET_KEY_FALLBACKS"] == ["old-key-1", "old-key-2"]
