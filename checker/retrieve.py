@@ -19,8 +19,9 @@ import re
 import ssl
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import httpcore
 import httpx
@@ -99,14 +100,29 @@ def ssl_context(verify: bool, ca_bundle: str | None) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=ca_bundle)
 
 
+class _Pool(httpcore.AsyncConnectionPool):
+    """httpcore's pool, asking for the TLS context only when a first https connection needs it:
+    a scan that stays on plain HTTP never loads a certificate store."""
+
+    def __init__(self, load_context: Callable[[], ssl.SSLContext], **kwargs: Any) -> None:
+        super().__init__(ssl_context=None, **kwargs)
+        self._load_context = load_context
+
+    def create_connection(self, origin: httpcore.Origin) -> httpcore.AsyncConnectionInterface:
+        if origin.scheme == b"https" and self._ssl_context is None:
+            self._ssl_context = self._load_context()
+        return super().create_connection(origin)
+
+
 def _pinned_transport(
-    backend: PinnedBackend, context: ssl.SSLContext, concurrency: int
+    backend: PinnedBackend, load_context: Callable[[], ssl.SSLContext], concurrency: int
 ) -> httpx.AsyncHTTPTransport:
-    transport = httpx.AsyncHTTPTransport(verify=context, trust_env=False)
+    # Given a context, httpx builds none of its own for the pool that is replaced below.
+    transport = httpx.AsyncHTTPTransport(verify=ssl_context(False, None), trust_env=False)
     # httpx has no public way to pass a network backend; its pool is replaced by an identical
     # one that uses ours. Pinned by the httpx<0.29 requirement.
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=context,
+    transport._pool = _Pool(
+        load_context,
         max_connections=concurrency,
         network_backend=backend,
         http1=True,
@@ -325,9 +341,12 @@ class Session:
         if self.deadline_at is None:
             self.deadline_at = asyncio.get_running_loop().time() + self.options.deadline
         verify = self.verify and self.options.verify_tls
-        context = ssl_context(verify, self.options.ca_bundle if verify else None)
+        bundle = self.options.ca_bundle if verify else None
+        transport = _pinned_transport(
+            self.backend, lambda: ssl_context(verify, bundle), self.options.concurrency
+        )
         self.client = httpx.AsyncClient(
-            transport=_pinned_transport(self.backend, context, self.options.concurrency),
+            transport=transport,
             follow_redirects=False,
             trust_env=False,
             timeout=httpx.Timeout(self.options.timeout),
