@@ -9,6 +9,7 @@ browser would do.
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from dataclasses import dataclass, replace
 
@@ -331,6 +332,33 @@ def summary_sentence(
     return sentence
 
 
+SHARE_WORST = 3
+# Link previews cut descriptions at about this length; cut them ourselves, at a word.
+SHARE_LENGTH = 200
+
+
+def worst_problems(findings: tuple[Finding, ...] | list[Finding]) -> list[Finding]:
+    """Problems (not notes, not passes), the most severe and then the most costly first."""
+    problems = [f for f in findings if f.severity in SERIOUS + SMALLER]
+    return sorted(problems, key=lambda f: (f.severity.rank, scoring.SCORE_TABLE.get(f.id, 0)))
+
+
+def share_description(report: Report) -> str:
+    """One sentence for a pasted link's preview: the worst findings by name, then the count."""
+    problems = worst_problems(report.findings)
+    passed = severity_counts(report.findings)[Severity.PASS]
+    checks = f"{plural(passed, 'check')} passed" if passed else ""
+    if not problems:
+        return f"No problems found; {checks}." if checks else "No problems found."
+    named = "; ".join(f"{f.title.rstrip('.')} ({f.severity.value})" for f in problems[:SHARE_WORST])
+    if len(problems) == 1:
+        sentence = f"One problem: {named}" + (f"; {checks}." if checks else ".")
+    else:
+        counts = ", ".join(part for part in (f"{len(problems)} problems in all", checks) if part)
+        sentence = f"Worst findings: {named}. {counts}."
+    return textwrap.shorten(sentence, width=SHARE_LENGTH, placeholder="…")
+
+
 @dataclass(frozen=True)
 class BarSegment:
     severity: Severity
@@ -544,34 +572,3 @@ def cutoffs_table() -> list[tuple[str, int, int | None]]:
         rows.append((letter, cutoff, upper))
         upper = cutoff - 1
     return rows
-
-
-@dataclass(frozen=True)
-class ScoreTrend:
-    """A line of scores over time, drawn as inline SVG (the CSP allows no inline style)."""
-
-    points: str  # "x,y x,y …" for <polyline points>
-    dots: tuple[tuple[float, float, int], ...]  # x, y and the score, for the last point's label
-    width: int
-    height: int
-    lowest: int
-    highest: int
-
-
-def score_trend(scores: list[int], width: int = 320, height: int = 64) -> ScoreTrend | None:
-    """Oldest first; None when fewer than two graded scans make a line worth drawing."""
-    if len(scores) < 2:
-        return None
-    top = max(100, *scores)
-    pad = 6
-    step = (width - 2 * pad) / (len(scores) - 1)
-    dots = tuple(
-        (
-            round(pad + i * step, 1),
-            round(pad + (height - 2 * pad) * (1 - score / top), 1),
-            score,
-        )
-        for i, score in enumerate(scores)
-    )
-    points = " ".join(f"{x},{y}" for x, y, _ in dots)
-    return ScoreTrend(points, dots, width, height, min(scores), max(scores))

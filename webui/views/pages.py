@@ -1,6 +1,6 @@
-from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_safe
 
 from checker import scoring as scoring_table
@@ -17,26 +17,24 @@ class HttpResponseSeeOther(HttpResponseRedirect):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@sensitive_post_parameters("request_headers")
+@sensitive_variables("cleaned")
 def home(request):
     form = ScanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         cleaned = form.cleaned_data
         target = cleaned["target"]
-        # A private scan is never shown to anyone else, nor anyone else's to its author.
+        # A private scan is never shown to anyone else, nor anyone else's to its author; an
+        # authenticated one is always private (its answer depends on the credentials).
         scan = None
-        if not cleaned["private"]:
+        if not (cleaned["private"] or cleaned["request_headers"]):
             recent = limits.recent_scan(target.spec, cleaned["frontend_origin"], cleaned["profile"])
             scan = queueing.ensure_queued(recent)  # never join a scan that nothing will run
         if scan is None:
             client = client_key(request)
-            busy = limits.busy_message(client, target.host)
-            if busy is not None:
-                return refuse(request, form, busy, limits.busy_retry_seconds())
-            if limits.over_scan_rate(request):
-                rate = settings.SCAN_RATE_LIMIT
-                return refuse(
-                    request, form, limits.too_many_message(rate), limits.rate_window_seconds(rate)
-                )
+            refusal = limits.refusal(request, client, target.host)
+            if refusal is not None:
+                return refuse(request, form, refusal)
             scan = queue_scan(form.data["target"].strip(), cleaned, client)
             # A joined scan (a parallel submission won the insert) must have been queued too.
             scan = queueing.ensure_queued(scan)
@@ -44,13 +42,14 @@ def home(request):
     return render(request, "webui/home.html", {"form": form})
 
 
-def refuse(request, form: ScanForm, message: str, retry_after: int):
-    form.add_error("target", message)
+def refuse(request, form: ScanForm, refusal: limits.Refusal):
+    form.add_error("target", refusal.message)
     response = render(request, "webui/home.html", {"form": form}, status=429)
-    response["Retry-After"] = str(retry_after)
+    response["Retry-After"] = str(refusal.retry_after)
     return response
 
 
+@sensitive_variables("cleaned")
 def queue_scan(raw: str, cleaned: dict, client: str = "") -> Scan:
     target = cleaned["target"]
     scan, _ = scanning.start_scan(
@@ -62,6 +61,7 @@ def queue_scan(raw: str, cleaned: dict, client: str = "") -> Scan:
         profile=cleaned.get("profile", ""),
         private=cleaned["private"],
         client=client,
+        request_headers=cleaned.get("request_headers", ()),
     )
     return scan
 
