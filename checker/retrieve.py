@@ -100,6 +100,12 @@ def ssl_context(verify: bool, ca_bundle: str | None) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=ca_bundle)
 
 
+class CertificateStoreError(RuntimeError):
+    """The CA file could not be loaded: the machine's mistake, never the target's. Raised out of
+    the scan, as before anything was sent, so the caller logs it instead of a report blaming the
+    site (an OSError inside a request would end as that request's error sentence)."""
+
+
 class _Pool(httpcore.AsyncConnectionPool):
     """httpcore's pool, asking for the TLS context only when a first https connection needs it:
     a scan that stays on plain HTTP never loads a certificate store."""
@@ -110,7 +116,10 @@ class _Pool(httpcore.AsyncConnectionPool):
 
     def create_connection(self, origin: httpcore.Origin) -> httpcore.AsyncConnectionInterface:
         if origin.scheme == b"https" and self._ssl_context is None:
-            self._ssl_context = self._load_context()
+            try:
+                self._ssl_context = self._load_context()
+            except OSError as exc:  # ssl.SSLError too: a file that holds no certificate
+                raise CertificateStoreError(f"The CA file could not be loaded: {exc}") from exc
         return super().create_connection(origin)
 
 

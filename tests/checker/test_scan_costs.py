@@ -6,9 +6,11 @@ from __future__ import annotations
 import dataclasses
 import threading
 
+import pytest
+
 from checker import Status, parse_target, scan
 from checker.cors_matrix import cors_probes
-from checker.retrieve import ssl_context
+from checker.retrieve import CertificateStoreError, ssl_context
 from tests.targets import ReceivedRequest, plain_page
 
 
@@ -20,6 +22,16 @@ def test_a_plain_http_scan_loads_no_certificate_store(target_server, checker_opt
 
     assert report.status is Status.OK
     assert all(not e.request.url.startswith("https:") for e in report.exchanges)
+
+
+def test_a_ca_file_that_is_not_there_is_the_callers_error_not_the_sites(
+    tls_target_server, checker_options
+):
+    options = dataclasses.replace(checker_options, ca_bundle="/nonexistent/ca.pem")
+
+    with pytest.raises(CertificateStoreError, match="CA file could not be loaded"):
+        scan(tls_target_server.url + "/", options)
+    assert tls_target_server.requests == []
 
 
 def test_https_scans_share_one_context(tls_target_server, checker_options):
