@@ -100,10 +100,10 @@ def ssl_context(verify: bool, ca_bundle: str | None) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=ca_bundle)
 
 
-class CertificateStoreError(RuntimeError):
+class CertificateStoreError(OSError):
     """The CA file could not be loaded: the machine's mistake, never the target's. Raised out of
-    the scan, as before anything was sent, so the caller logs it instead of a report blaming the
-    site (an OSError inside a request would end as that request's error sentence)."""
+    the scan like any OSError of the machine, so the caller logs it, instead of ending as the
+    error sentence of the request that needed it, which would blame the site."""
 
 
 class _Pool(httpcore.AsyncConnectionPool):
@@ -441,6 +441,8 @@ class Session:
             try:
                 async with deadline:
                     await self._transfer(request, read_body, received)
+            except CertificateStoreError:
+                raise
             except TARGET_ERRORS as exc:  # TimeoutError, from the deadline, is an OSError
                 if deadline.expired():
                     error = self._timeout_sentence(request.url, budget, received)
@@ -560,6 +562,8 @@ class Session:
                     refused = exc.message
                 chain.append(Exchange(probe, Request("GET", url), error=exc.message))
                 break
+            except CertificateStoreError:
+                raise
             except TARGET_ERRORS as exc:  # the next hop's host could not even be looked up
                 error = f"The request to {url} could not be made ({type(exc).__name__}: {exc})."
                 chain.append(Exchange(probe, Request("GET", url), error=error))

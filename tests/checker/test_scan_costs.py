@@ -11,6 +11,7 @@ import pytest
 from checker import Status, parse_target, scan
 from checker.cors_matrix import cors_probes
 from checker.retrieve import CertificateStoreError, ssl_context
+from tests.checker.command_line import run_checker
 from tests.targets import ReceivedRequest, plain_page
 
 
@@ -74,3 +75,11 @@ def test_a_scans_probes_go_out_in_one_wave(tls_target_server, checker_options):
     assert report.status is Status.OK
     assert counts["arrived"] == expected
     assert counts["peak"] == expected
+
+
+def test_the_command_line_says_which_ca_file_it_could_not_load(tls_target_server):
+    result = run_checker(tls_target_server.url + "/", ca_bundle="/nonexistent/ca.pem")
+
+    assert result.returncode == 2, result.stderr
+    assert "The CA file could not be loaded" in result.stderr
+    assert "Traceback" not in result.stderr
