@@ -40,7 +40,8 @@ test: install-test
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-# The engine run, then the worker run when REDIS_URL and DATABASE_URL (PostgreSQL) are set.
-# One of them: make bench BENCH_ARGS="worker --scans 200".
-bench: install
+# The engine and batch runs, then the worker run when REDIS_URL and DATABASE_URL (PostgreSQL)
+# are set. One of them: make bench BENCH_ARGS="worker --scans 200". The batch run's HTTPS sites
+# need trustme, from the test extra.
+bench: install-test
 	$(PYTHON) -m bench $(BENCH_ARGS)

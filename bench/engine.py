@@ -2,8 +2,10 @@
 
 A local API on 127.0.0.1 answers every request after a fixed delay, the way a distant server
 would. A scan's critical path is the redirect chain, one request after another, then the CORS
-probes in waves of ``concurrency`` at a time: ``(hops + ceil(probes / concurrency)) x latency``.
-The ratio of the wall time to that path shows what the engine adds on top of the network.
+probes in waves of ``concurrency`` at a time: ``(hops + ceil(probes / concurrency)) x latency``
+(one wave with the default, which fits every probe of a scan). The ratio of the wall time to
+that path shows what the engine adds on top of the network. ``python -m bench batch`` measures
+the same over HTTPS, for many sites, with the CPU time per request.
 """
 
 from __future__ import annotations

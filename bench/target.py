@@ -6,7 +6,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -16,16 +16,17 @@ BENCH_HOST = "api.shop.example"
 
 
 @contextlib.contextmanager
-def hosts_entry(name: str, address: str) -> Iterator[None]:
-    """Like a line in /etc/hosts for this process: ``name`` resolves to ``address``.
+def hosts_entry(names: str | Collection[str], address: str) -> Iterator[None]:
+    """Like lines in /etc/hosts for this process: each of ``names`` resolves to ``address``.
 
     The machine has no DNS for a made-up name, and the engine resolves through the system
     resolver; this is the one seam it offers, and the bench is not a test.
     """
     original = socket.getaddrinfo
+    wanted = {names} if isinstance(names, str) else set(names)
 
     def getaddrinfo(host, *args, **kwargs):
-        return original(address if host == name else host, *args, **kwargs)
+        return original(address if host in wanted else host, *args, **kwargs)
 
     socket.getaddrinfo = getaddrinfo
     try:

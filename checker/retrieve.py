@@ -14,12 +14,14 @@ exchange records them as ``<redacted>``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import ssl
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import httpcore
 import httpx
@@ -83,23 +85,53 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-def _ssl_context(options: Options, verify: bool) -> ssl.SSLContext:
+@functools.cache
+def ssl_context(verify: bool, ca_bundle: str | None) -> ssl.SSLContext:
+    """One context per process for each (verify, CA file), shared by every connection of every
+    scan: loading the system's certificate store takes tens of milliseconds (about 90 here),
+    more than all of a scan's other work, and a configured context is safe to share.
+
+    The unverified one loads no certificates at all: it would never read them."""
     if not verify:
-        context = ssl.create_default_context()
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
         return context
-    return ssl.create_default_context(cafile=options.ca_bundle)
+    return ssl.create_default_context(cafile=ca_bundle)
+
+
+class CertificateStoreError(OSError):
+    """The CA file could not be loaded: the machine's mistake, never the target's. Raised out of
+    the scan like any OSError of the machine, so the caller logs it, instead of ending as the
+    error sentence of the request that needed it, which would blame the site."""
+
+
+class _Pool(httpcore.AsyncConnectionPool):
+    """httpcore's pool, asking for the TLS context only when a first https connection needs it:
+    a scan that stays on plain HTTP never loads a certificate store."""
+
+    def __init__(self, load_context: Callable[[], ssl.SSLContext], **kwargs: Any) -> None:
+        super().__init__(ssl_context=None, **kwargs)
+        self._load_context = load_context
+
+    def create_connection(self, origin: httpcore.Origin) -> httpcore.AsyncConnectionInterface:
+        if origin.scheme == b"https" and self._ssl_context is None:
+            try:
+                self._ssl_context = self._load_context()
+            except OSError as exc:  # ssl.SSLError too: a file that holds no certificate
+                raise CertificateStoreError(f"The CA file could not be loaded: {exc}") from exc
+        return super().create_connection(origin)
 
 
 def _pinned_transport(
-    backend: PinnedBackend, context: ssl.SSLContext, concurrency: int
+    backend: PinnedBackend, load_context: Callable[[], ssl.SSLContext], concurrency: int
 ) -> httpx.AsyncHTTPTransport:
-    transport = httpx.AsyncHTTPTransport(verify=context, trust_env=False)
+    # Given a context, httpx builds none of its own for the pool that is replaced below.
+    transport = httpx.AsyncHTTPTransport(verify=ssl_context(False, None), trust_env=False)
     # httpx has no public way to pass a network backend; its pool is replaced by an identical
     # one that uses ours. Pinned by the httpx<0.29 requirement.
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=context,
+    transport._pool = _Pool(
+        load_context,
         max_connections=concurrency,
         network_backend=backend,
         http1=True,
@@ -317,9 +349,13 @@ class Session:
         self.main: Walked | None = None
         if self.deadline_at is None:
             self.deadline_at = asyncio.get_running_loop().time() + self.options.deadline
-        context = _ssl_context(self.options, self.verify and self.options.verify_tls)
+        verify = self.verify and self.options.verify_tls
+        bundle = self.options.ca_bundle if verify else None
+        transport = _pinned_transport(
+            self.backend, lambda: ssl_context(verify, bundle), self.options.concurrency
+        )
         self.client = httpx.AsyncClient(
-            transport=_pinned_transport(self.backend, context, self.options.concurrency),
+            transport=transport,
             follow_redirects=False,
             trust_env=False,
             timeout=httpx.Timeout(self.options.timeout),
@@ -405,6 +441,8 @@ class Session:
             try:
                 async with deadline:
                     await self._transfer(request, read_body, received)
+            except CertificateStoreError:
+                raise
             except TARGET_ERRORS as exc:  # TimeoutError, from the deadline, is an OSError
                 if deadline.expired():
                     error = self._timeout_sentence(request.url, budget, received)
@@ -524,6 +562,8 @@ class Session:
                     refused = exc.message
                 chain.append(Exchange(probe, Request("GET", url), error=exc.message))
                 break
+            except CertificateStoreError:
+                raise
             except TARGET_ERRORS as exc:  # the next hop's host could not even be looked up
                 error = f"The request to {url} could not be made ({type(exc).__name__}: {exc})."
                 chain.append(Exchange(probe, Request("GET", url), error=error))

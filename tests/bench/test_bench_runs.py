@@ -40,6 +40,23 @@ def test_the_engine_run_prints_its_figures():
     assert figure(run.stdout, "scans per minute, one worker")
 
 
+def test_the_batch_run_scans_local_https_sites_and_prints_its_figures():
+    run = bench("batch", "--targets", "3", "--single", "1", "--latency", "0.01", "--parallel", "2")
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    # 44 for a named HTTPS host with a frontend origin: 1 main GET, 41 probes, the way from
+    # http:// (which redirects to https://host/, a second hop).
+    assert figure(run.stdout, "one site, requests per scan").startswith("44 (1 main, 43 beside")
+    assert re.fullmatch(
+        r"132 \(server saw 132 on \d+ connections, peak \d+ in flight\)",
+        figure(run.stdout, "batch requests sent"),
+    )
+    assert re.fullmatch(r"[\d.]+ ms \(goal ≤ 1.5\)", figure(run.stdout, "batch CPU per request"))
+    assert re.fullmatch(
+        r"median [\d.]+, max [\d.]+", figure(run.stdout, "batch scan wall / critical")
+    )
+
+
 def test_without_the_services_the_worker_run_says_how_to_run_it():
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
 

@@ -170,11 +170,12 @@ def test_a_task_delivered_too_many_times_ends_failed(target_server, allow_loopba
 
 
 def test_a_scan_whose_engine_call_raises_ends_failed_with_a_message(
-    target_server, allow_loopback, tmp_path
+    tls_target_server, allow_loopback, tmp_path
 ):
-    # A deployment mistake the engine cannot turn into a report: a CA file that is not there.
+    # A deployment mistake the engine cannot turn into a report: a CA file that is not there
+    # (read at the first https connection: a plain-HTTP scan never needs it).
     allow_loopback.CHECKER_CA_BUNDLE = str(tmp_path / "missing-ca.pem")
-    scan = make_scan(target_server.url)
+    scan = make_scan(tls_target_server.url)
 
     run_scan(scan.pk)
 
