@@ -10,6 +10,12 @@ PRIVATE_ADDRESS_MESSAGE = (
     "{host} is not a public address ({reason}). Only public sites can be checked."
 )
 
+# The codes of the form's refusals: the JSON API answers them as its error codes.
+BAD_TARGET = "bad_target"
+REFUSED_ADDRESS = "refused_address"
+REFUSED_PORT = "refused_port"
+BAD_ORIGIN = "bad_origin"
+
 
 class ScanForm(forms.Form):
     target = forms.CharField(
@@ -17,6 +23,7 @@ class ScanForm(forms.Form):
         help_text="For example example.com or https://api.example.com/v1/users",
         error_messages={
             "required": "Enter a domain or a URL to check.",
+            "null_characters_not_allowed": "An address cannot contain control characters.",
         },
         widget=forms.TextInput(
             attrs={
@@ -61,7 +68,7 @@ class ScanForm(forms.Form):
         try:
             target = parse_target(raw)
         except TargetError as error:
-            raise ValidationError(error.message) from None
+            raise ValidationError(error.message, code=BAD_TARGET) from None
         # The engine checks every port and address again when it connects (names included);
         # this early answer spares the user a queued scan that can only be refused. Typed with
         # no scheme and no port, the engine tries 80 and 443: one of them allowed is enough.
@@ -69,12 +76,13 @@ class ScanForm(forms.Form):
         ports = [80, 443] if not target.explicit_scheme and target.default_port else [target.port]
         refusals = [port_refusal(port, allowed) for port in ports]
         if all(refusals):
-            raise ValidationError(refusals[-1])
+            raise ValidationError(refusals[-1], code=REFUSED_PORT)
         address = literal_address(target.host)
         if address is not None:
             reason = denial_reason(address, parse_networks(settings.CHECKER_ALLOW_NETWORKS))
             if reason is not None:
-                raise ValidationError(PRIVATE_ADDRESS_MESSAGE.format(host=address, reason=reason))
+                message = PRIVATE_ADDRESS_MESSAGE.format(host=address, reason=reason)
+                raise ValidationError(message, code=REFUSED_ADDRESS)
         return target
 
     def clean_frontend_origin(self) -> str:
@@ -84,4 +92,4 @@ class ScanForm(forms.Form):
         try:
             return parse_origin(value)
         except TargetError as error:
-            raise ValidationError(error.message) from None
+            raise ValidationError(error.message, code=BAD_ORIGIN) from None

@@ -1,13 +1,10 @@
-from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from checker import scoring as scoring_table
-from webui import limits, queueing, scanning
-from webui.clients import client_key
+from webui import submissions
 from webui.forms import ScanForm
-from webui.models import Scan
 from webui.presenting import caps_table, cutoffs_table, scoring_groups
 
 
@@ -20,27 +17,10 @@ class HttpResponseSeeOther(HttpResponseRedirect):
 def home(request):
     form = ScanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        cleaned = form.cleaned_data
-        target = cleaned["target"]
-        # A private scan is never shown to anyone else, nor anyone else's to its author.
-        scan = None
-        if not cleaned["private"]:
-            recent = limits.recent_scan(target.spec, cleaned["frontend_origin"], cleaned["profile"])
-            scan = queueing.ensure_queued(recent)  # never join a scan that nothing will run
-        if scan is None:
-            client = client_key(request)
-            busy = limits.busy_message(client, target.host)
-            if busy is not None:
-                return refuse(request, form, busy, limits.busy_retry_seconds())
-            if limits.over_scan_rate(request):
-                rate = settings.SCAN_RATE_LIMIT
-                return refuse(
-                    request, form, limits.too_many_message(rate), limits.rate_window_seconds(rate)
-                )
-            scan = queue_scan(form.data["target"].strip(), cleaned, client)
-            # A joined scan (a parallel submission won the insert) must have been queued too.
-            scan = queueing.ensure_queued(scan)
-        return HttpResponseSeeOther(scan.get_absolute_url())
+        outcome = submissions.submit(request, form.data["target"].strip(), form.cleaned_data)
+        if isinstance(outcome, submissions.Refused):
+            return refuse(request, form, outcome.message, outcome.retry_after)
+        return HttpResponseSeeOther(outcome.scan.get_absolute_url())
     return render(request, "webui/home.html", {"form": form})
 
 
@@ -49,21 +29,6 @@ def refuse(request, form: ScanForm, message: str, retry_after: int):
     response = render(request, "webui/home.html", {"form": form}, status=429)
     response["Retry-After"] = str(retry_after)
     return response
-
-
-def queue_scan(raw: str, cleaned: dict, client: str = "") -> Scan:
-    target = cleaned["target"]
-    scan, _ = scanning.start_scan(
-        host=target.host,
-        # The spec, not the URL: a target typed without a scheme must still start over http://.
-        url=target.spec,
-        raw=raw,
-        frontend_origin=cleaned["frontend_origin"],
-        profile=cleaned.get("profile", ""),
-        private=cleaned["private"],
-        client=client,
-    )
-    return scan
 
 
 @require_safe

@@ -1,0 +1,113 @@
+"""The shapes the API reads and writes; the OpenAPI document is generated from them.
+
+Inputs are strict (a number is not a string, "yes" is not true) and take no unknown fields, so a
+typo is an error instead of an option silently ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Field, Schema
+from pydantic import ConfigDict, StrictBool, StrictStr
+
+Profile = Literal["page", "api"]
+ScanStatus = Literal["pending", "running", "done", "unreachable", "failed"]
+
+
+class ScanRequest(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    target: StrictStr = Field(
+        description="A domain or URL, as the form on the home page takes it.",
+        examples=["https://api.example.com/v1/users"],
+    )
+    frontend_origin: StrictStr = Field(
+        "",
+        description="The origin your web app calls the target from; empty for none.",
+        examples=["https://app.example.com"],
+    )
+    profile: Profile | None = Field(
+        None,
+        description="Grade the answer as a page or as an API; null: by the kind of answer.",
+    )
+    private: StrictBool = Field(
+        False, description="Listed nowhere, never shared with another request: only the link."
+    )
+    # --- AUTH (issue 10, part 4): `headers`, the extra request headers of an authenticated scan,
+    # goes here once the `auth` branch is merged; it is then passed on to submissions.submit
+    # (webui/api/views.py, start_scan_request) as `request_headers`. Until then an unknown field
+    # such as `headers` is refused (extra="forbid"), never silently ignored.
+
+
+class Error(Schema):
+    code: str = Field(description="Stable machine-readable code; see the API's documentation.")
+    message: str = Field(description="A sentence for people; its wording may change.")
+    field: str | None = Field(None, description="The field or parameter at fault, if one is.")
+
+
+class ScanSummary(Schema):
+    token: str = Field(description="The scan's public id.")
+    url: str = Field(description="This scan in the API.")
+    permalink: str = Field(description="The report page for people.")
+    status: ScanStatus
+    target: str = Field(description="What was scanned, as the scan stores it.")
+    frontend_origin: str
+    profile: Literal["", "page", "api"] = Field(description='"": by the kind of answer.')
+    private: bool
+    created: datetime
+    finished: datetime | None
+    grade: str | None = Field(description="A+ to F once done; null otherwise.")
+    score: int | None
+    message: str = Field(description="Why an unreachable or failed scan could not be judged.")
+
+
+class ScanAccepted(ScanSummary):
+    new: bool = Field(
+        description="False when a running or just-finished scan of the same target with the "
+        "same options is given instead of a new one."
+    )
+
+
+class ScanDetail(ScanSummary):
+    started: datetime | None
+    history: str | None = Field(
+        description="The page of this target's public scans; null for a private scan."
+    )
+    report: dict[str, Any] | None = Field(
+        description="The engine's report (the JSON `python -m checker --json` prints), each "
+        "finding with its catalogue row's title, meaning and area; null until the scan has one "
+        "(done and unreachable scans have one)."
+    )
+
+
+class TargetOut(Schema):
+    token: str
+    url: str
+    frontend_origin: str
+    profile: Literal["", "page", "api"]
+    history: str = Field(description="The page of this target's public scans.")
+
+
+class History(Schema):
+    url: str = Field(description="The URL as scans store it (normalised).")
+    targets: list[TargetOut] = Field(
+        description="Every target with public scans of this URL that the filters match: one "
+        "per frontend origin and profile."
+    )
+    count: int = Field(description="How many public scans match, in all pages.")
+    limit: int
+    offset: int
+    next: str | None = Field(description="The next page, or null on the last one.")
+    scans: list[ScanSummary] = Field(description="Newest first.")
+
+
+class Comparison(Schema):
+    """checker.compare's comparison of the two reports (its to_dict()), and the two scans."""
+
+    model_config = ConfigDict(extra="allow")
+
+    before_scan: ScanSummary
+    after_scan: ScanSummary
+    permalink: str = Field(description="The comparison page for people.")
