@@ -82,6 +82,8 @@ def errors_described(*codes: str) -> str:
     "/scans",
     response={202: ScanAccepted, 400: Error, 422: Error, 429: Error, 503: Error},
     url_name="scans",
+    operation_id="startScan",
+    tags=["scans"],
     summary="Start a scan",
     description="Starts a scan of `target`, or gives the public scan of the same target and "
     "options that is under way or finished within the last minute (`new` is then false), as "
@@ -148,6 +150,8 @@ def form_error(form: forms.ScanForm) -> ApiError:
     "/scans/{token}",
     response={200: ScanDetail, 404: Error},
     url_name="scan",
+    operation_id="getScan",
+    tags=["scans"],
     summary="A scan: its status and, once it has ended, its report",
     description="`status` is `pending` or `running` while the scan is under way; `done` with a "
     "grade, `unreachable` (the site could not be judged; `message` says why) or `failed` (our "
@@ -172,6 +176,8 @@ def find_scan(token: str) -> Scan:
     "/scans/{a}/compare/{b}",
     response={200: Comparison, 400: Error, 404: Error, 409: Error},
     url_name="compare",
+    operation_id="compareScans",
+    tags=["scans"],
     summary="What changed between two scans of one target",
     description="`a` is the earlier scan, `b` the later one; both must be of the same target "
     "with the same options and have a report. "
@@ -209,6 +215,8 @@ def compare(request: HttpRequest, response: HttpResponse, a: str, b: str):
     "/targets/history",
     response={200: History, 400: Error, 422: Error},
     url_name="target-history",
+    operation_id="targetHistory",
+    tags=["targets"],
     summary="The public scans of a URL, newest first",
     description="`url` is read as the form reads a target and matched as scans store it. One "
     "URL may have been scanned with several sets of options (a frontend origin, a profile); "
