@@ -71,6 +71,9 @@ class Row:
     api: Weight | None = None  # how an API answer weighs it, when not as a page does
     # Why an analyzer may report another severity than ``severity``; empty: it may not.
     severity_varies: str = ""
+    # What one finding of this id is about, when not the target as a whole: a key of SUBJECTS.
+    # A comparison of two reports matches findings by id and subject (see checker.compare).
+    subject: str = ""
 
     def weight(self, profile: str) -> Weight:
         if profile == API and self.api is not None:
@@ -81,7 +84,32 @@ class Row:
         return profile in self.applies_to
 
 
-def _section(area: str, glossary: str, evidence: tuple[str, ...], applies_to=BOTH):
+@dataclass(frozen=True)
+class Subject:
+    """How a finding's facts name the things it is about (each cookie, each origin...).
+
+    The values of the fact ``keys`` name them, each shown after ``label`` ("cookie session");
+    with ``by_key`` the keys themselves do, and the row's evidence headers are the keys ("header
+    X-Powered-By": the value, a version, may change without the finding changing).
+    """
+
+    label: str  # "" to show the fact key instead ("script https://cdn.example/app.js")
+    keys: tuple[str, ...] = ()
+    by_key: bool = False
+
+
+# Row.subject -> how to read it. A finding whose row names no subject is about the whole target.
+SUBJECTS: dict[str, Subject] = {
+    "cookie": Subject("cookie", ("cookie",)),
+    "origin": Subject("origin", ("origin sent",)),
+    "resource": Subject("", ("script", "stylesheet")),
+    "header": Subject("header", by_key=True),
+}
+
+
+def _section(
+    area: str, glossary: str, evidence: tuple[str, ...], applies_to=BOTH, subject: str = ""
+):
     """Rows of one part of the catalogue share an area and, mostly, an entry and evidence."""
 
     def row(
@@ -92,7 +120,12 @@ def _section(area: str, glossary: str, evidence: tuple[str, ...], applies_to=BOT
         meaning: str,
         **overrides,
     ) -> Row:
-        fields = {"glossary": glossary, "evidence": evidence, "applies_to": applies_to}
+        fields = {
+            "glossary": glossary,
+            "evidence": evidence,
+            "applies_to": applies_to,
+            "subject": subject,
+        }
         fields.update(overrides)
         return Row(finding_id, area, severity, modifier, title, meaning, **fields)
 
@@ -119,8 +152,14 @@ def _trust(
     cap: str | None = None,
     credentialed_cap: str | None = None,
     credentialed_glossary: str | None = None,
+    subject: str = "origin",
 ) -> tuple[Row, Row]:
-    """A class of hostile origin is trusted: one row without credentials, one with them."""
+    """A class of hostile origin is trusted: one row without credentials, one with them.
+
+    A class that stands for one origin (the arbitrary one, null, the http twin...) is about that
+    origin; a class of many look-alikes (``subject=""``) is about the class, whichever of its
+    origins the report happens to show.
+    """
     plain = cors(
         finding_id,
         severity,
@@ -129,6 +168,7 @@ def _trust(
         "A page on such an origin can read this site's answers in a visitor's browser.",
         glossary=glossary,
         cap=cap,
+        subject=subject,
     )
     with_credentials = cors(
         f"{finding_id}-credentials",
@@ -139,6 +179,7 @@ def _trust(
         "in that visitor's own browser, with their cookies.",
         glossary=credentialed_glossary or glossary,
         cap=credentialed_cap,
+        subject=subject,
     )
     return plain, with_credentials
 
@@ -151,7 +192,7 @@ csp = _section(
     ("content-security-policy", "content-security-policy-report-only"),
     applies_to=PAGE_ONLY,
 )
-sri = _section("sri", "subresource-integrity", (), applies_to=PAGE_ONLY)
+sri = _section("sri", "subresource-integrity", (), applies_to=PAGE_ONLY, subject="resource")
 framing = _section("framing", "x-frame-options", ("x-frame-options", "content-security-policy"))
 xcto = _section("headers", "x-content-type-options", ("x-content-type-options", "content-type"))
 referrer = _section("headers", "referrer-policy", ("referrer-policy",), applies_to=PAGE_ONLY)
@@ -178,11 +219,14 @@ cache = _section(
     ("cache-control", "set-cookie", "access-control-allow-credentials"),
     applies_to=API_ONLY,
 )
-cookie = _section("cookies", "set-cookie", ("set-cookie",))
+cookie = _section("cookies", "set-cookie", ("set-cookie",), subject="cookie")
 disclosure = _section(
-    "disclosure", "server", ("server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version")
+    "disclosure",
+    "server",
+    ("server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version"),
+    subject="header",
 )
-deprecated = _section("deprecated", "x-xss-protection", ("x-xss-protection",))
+deprecated = _section("deprecated", "x-xss-protection", ("x-xss-protection",), subject="header")
 
 ROWS: tuple[Row, ...] = (
     # --- CORS: which origins are trusted ---------------------------------------------------
@@ -247,6 +291,7 @@ ROWS: tuple[Row, ...] = (
         -50,
         "mistake-unescaped-dot",
         credentialed_cap="F",
+        subject="",
     ),
     *_trust(
         "cors.special-characters",
@@ -257,6 +302,7 @@ ROWS: tuple[Row, ...] = (
         -30,
         "mistake-special-character-bypass",
         credentialed_cap="D",
+        subject="",
     ),
     *_trust(
         "cors.any-subdomain",
@@ -267,6 +313,7 @@ ROWS: tuple[Row, ...] = (
         -15,
         "mistake-any-subdomain-trusted",
         credentialed_cap="C",
+        subject="",
     ),
     *_trust(
         "cors.http-origin",
@@ -1132,6 +1179,7 @@ ROWS: tuple[Row, ...] = (
         5,
         "Every cookie is set securely",
         "Cookies travel only over HTTPS and are shielded from cross-site use.",
+        subject="",  # a verdict on all of them together, not on each
     ),
     # --- What the server says about itself, and headers that outlived their use -------------
     disclosure(

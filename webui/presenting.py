@@ -544,34 +544,3 @@ def cutoffs_table() -> list[tuple[str, int, int | None]]:
         rows.append((letter, cutoff, upper))
         upper = cutoff - 1
     return rows
-
-
-@dataclass(frozen=True)
-class ScoreTrend:
-    """A line of scores over time, drawn as inline SVG (the CSP allows no inline style)."""
-
-    points: str  # "x,y x,y …" for <polyline points>
-    dots: tuple[tuple[float, float, int], ...]  # x, y and the score, for the last point's label
-    width: int
-    height: int
-    lowest: int
-    highest: int
-
-
-def score_trend(scores: list[int], width: int = 320, height: int = 64) -> ScoreTrend | None:
-    """Oldest first; None when fewer than two graded scans make a line worth drawing."""
-    if len(scores) < 2:
-        return None
-    top = max(100, *scores)
-    pad = 6
-    step = (width - 2 * pad) / (len(scores) - 1)
-    dots = tuple(
-        (
-            round(pad + i * step, 1),
-            round(pad + (height - 2 * pad) * (1 - score / top), 1),
-            score,
-        )
-        for i, score in enumerate(scores)
-    )
-    points = " ".join(f"{x},{y}" for x, y, _ in dots)
-    return ScoreTrend(points, dots, width, height, min(scores), max(scores))

@@ -30,10 +30,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 SCAN_TOKEN = "ownGradeTest"
+TARGET_TOKEN = "tArGeT123456"
 SEED_SCAN = f"""
-from webui.models import Scan, Site
+from webui.models import Scan, Site, Target
 site = Site.objects.create(host="example.com")
-Scan.objects.create(site=site, token={SCAN_TOKEN!r}, target_raw="x", target_url="https://example.com/")
+target = Target.objects.create(site=site, token={TARGET_TOKEN!r}, url="https://example.com/")
+Scan.objects.create(
+    site=site, target=target, token={SCAN_TOKEN!r}, target_raw="x", target_url=target.url
+)
 """
 PAGES = [
     "",
@@ -42,6 +46,7 @@ PAGES = [
     "scoring/",
     f"r/{SCAN_TOKEN}/",
     "s/example.com/",
+    f"t/{TARGET_TOKEN}/",
     "api/v1/docs",
 ]
 # The JSON API is graded as what it is, an API, and must earn the same A+.

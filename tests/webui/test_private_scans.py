@@ -51,17 +51,20 @@ def test_a_private_scan_is_stored_as_private_and_its_report_says_so(client):
     assert PRIVATE_NOTICE not in client.get(public.get_absolute_url()).content.decode()
 
 
-def test_the_site_history_lists_only_public_scans(client):
+def test_the_site_and_target_histories_list_only_public_scans(client):
     public = graded("example.com/", private=False, score=40, grade="F")
     hidden = graded("example.com/secret", private=True, score=100, grade="A+")
+    hidden_twin = graded("example.com/", private=True, score=100, grade="A+")
     graded("example.com/", private=False, score=72, grade="C")
 
-    html = client.get("/s/example.com/").content.decode()
+    site = client.get("/s/example.com/").content.decode()
+    history = client.get(f"/t/{public.target.token}/").content.decode()
 
-    assert public.token in html
-    assert hidden.token not in html
-    assert "example.com/secret" not in html
-    assert "oldest first: 40, 72." in html  # the private score is not on the line either
+    assert public.target.token in site
+    assert hidden.target.token not in site and "example.com/secret" not in site
+    assert public.token in history and hidden_twin.token not in history
+    assert "best C, worst F." in history  # the private A+ is not on the chart either
+    assert client.get(f"/t/{hidden.target.token}/").status_code == 404
 
 
 def test_a_site_known_only_from_private_scans_has_no_page(client):
@@ -69,12 +72,12 @@ def test_a_site_known_only_from_private_scans_has_no_page(client):
     assert client.get("/s/example.com/").status_code == 404
 
 
-def test_a_private_report_does_not_link_to_the_site_history(client):
+def test_a_private_report_does_not_link_to_a_history(client):
     private = graded("example.com/", private=True)
     public = graded("example.com/other", private=False)
 
-    assert "/s/example.com/" not in client.get(private.get_absolute_url()).content.decode()
-    assert "/s/example.com/" in client.get(public.get_absolute_url()).content.decode()
+    assert "/t/" not in client.get(private.get_absolute_url()).content.decode()
+    assert f"/t/{public.target.token}/" in client.get(public.get_absolute_url()).content.decode()
 
 
 def test_a_private_submission_never_joins_or_reuses_a_public_scan(client):

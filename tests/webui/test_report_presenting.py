@@ -265,17 +265,6 @@ def test_the_scoring_tables_cover_every_id_cutoff_and_cap():
     assert caps_table()[0][1] == "F"  # harshest first
 
 
-def test_a_score_trend_maps_higher_scores_higher_up():
-    from webui.presenting import score_trend
-
-    trend = score_trend([0, 50, 100], width=112, height=62)
-    (x0, y0, _), (x1, y1, _), (x2, y2, _) = trend.dots
-    assert (x0, x1, x2) == (6, 56, 106)
-    assert y0 > y1 > y2 == 6
-    assert trend.points == f"{x0},{y0} {x1},{y1} {x2},{y2}"
-    assert score_trend([80]) is None
-
-
 def timed_out_preflight(probe: str, seconds: float) -> Exchange:
     return Exchange(
         probe,

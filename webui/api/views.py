@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Query, Status
 
 from checker import TargetError, parse_target
+from checker.compare import compare as compare_reports
 from checker.target import parse_origin
 from webui import forms, submissions
 from webui.api import answers, errors
@@ -198,8 +199,6 @@ def compare(request: HttpRequest, response: HttpResponse, a: str, b: str):
                 f"Scan {scan.token} has no report yet (it is {scan.status}); compare it once it "
                 "has ended.",
             )
-    from checker.compare import compare as compare_reports  # TODO: top-level once merged
-
     comparison = compare_reports(before.engine_report, after.engine_report)
     if not (before.is_active or after.is_active):
         response["Cache-Control"] = ENDED_CACHE
