@@ -404,8 +404,12 @@ def test_two_scans_of_one_target_are_compared(client, allow_loopback, target_ser
     assert body["before_scan"]["token"] == first.token
     assert body["after_scan"]["token"] == second.token
     assert body["permalink"] == f"{SITE_URL}/r/{first.token}/vs/{second.token}/"
-    assert body["before_grade"] == first.grade
-    assert body["after_grade"] == second.grade
+    assert body["before"]["grade"] == first.grade
+    assert body["after"]["grade"] == second.grade
+    assert body["changed"] is True
+    assert {"kind": "new", "id": "cors.wildcard"}.items() <= next(
+        change for change in body["changes"] if change["id"] == "cors.wildcard"
+    ).items()
 
 
 def test_scans_of_different_targets_are_not_compared(client):
@@ -419,11 +423,22 @@ def test_scans_of_different_targets_are_not_compared(client):
     assert "not of the same target" in body["message"]
 
 
-def test_a_scan_without_a_report_is_not_compared_yet(client):
+def test_a_scan_without_a_report_is_not_compared(client):
     a = done_scan("https://example.com/", report={"status": "ok"})
-    b = scan_row("https://example.com/")
+    pending = scan_row("https://example.com/")
+    failed = scan_row(
+        "https://example.com/",
+        status=Scan.Status.FAILED,
+        error="We gave up.",
+        finished=timezone.now(),
+    )
 
-    assert_error(client.get(f"{SCANS}/{a.token}/compare/{b.token}"), 409, "not_ended")
+    body = assert_error(client.get(f"{SCANS}/{a.token}/compare/{pending.token}"), 409, "no_report")
+    assert (
+        body["message"] == f"Scan {pending.token} is still pending: compare it once it has ended."
+    )
+    body = assert_error(client.get(f"{SCANS}/{failed.token}/compare/{a.token}"), 409, "no_report")
+    assert body["message"].endswith("(failed): We gave up.")
 
 
 def test_comparing_with_an_unknown_scan_is_a_404(client):

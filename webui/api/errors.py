@@ -30,7 +30,7 @@ CODES: dict[str, tuple[int, str]] = {
     "different_targets": (400, "The two scans are not of the same target and options."),
     "not_found": (404, "No such scan, or no such path in the API."),
     "method_not_allowed": (405, "The path does not take that method; see the Allow header."),
-    "not_ended": (409, "A scan to compare has not ended with a report yet."),
+    "no_report": (409, "A scan to compare has no report: it is under way, or failed."),
     submissions.RATE_LIMITED: (429, "Too many scans started from your network; see Retry-After."),
     submissions.TOO_MANY_ACTIVE: (
         429,

@@ -103,11 +103,34 @@ class History(Schema):
     scans: list[ScanSummary] = Field(description="Newest first.")
 
 
+class ComparedSide(Schema):
+    status: str = Field(description="The engine's status of that report: ok, unreachable, …")
+    grade: str | None
+    score: int | None
+    algorithm_version: int
+
+
+class Change(Schema):
+    kind: Literal["new", "fixed", "worse", "better", "unchanged"]
+    id: str = Field(description="The finding's id in the catalogue.")
+    subject: str = Field(description='What it is about (a cookie, an origin, a header); "": all.')
+    title: str
+    before: str | None = Field(description="The severity before; null for a new finding.")
+    after: str | None = Field(description="The severity after; null for a fixed finding.")
+    glossary: str = Field(description="The slug of the glossary entry that explains it.")
+
+
 class Comparison(Schema):
     """checker.compare's comparison of the two reports (its to_dict()), and the two scans."""
 
-    model_config = ConfigDict(extra="allow")
-
+    before: ComparedSide
+    after: ComparedSide
+    comparable: bool = Field(description="False when a side did not reach the site.")
+    versions_differ: bool = Field(description="The reports were graded by different algorithms.")
+    grade_changed: bool
+    changed: bool = Field(description="Anything a subscriber to changes would hear about.")
+    counts: dict[str, int] = Field(description="How many changes of each kind.")
+    changes: list[Change] = Field(description="By kind, worst first within each kind.")
     before_scan: ScanSummary
     after_scan: ScanSummary
     permalink: str = Field(description="The comparison page for people.")

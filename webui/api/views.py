@@ -182,7 +182,7 @@ def find_scan(token: str) -> Scan:
     summary="What changed between two scans of one target",
     description="`a` is the earlier scan, `b` the later one; both must be of the same target "
     "with the same options and have a report. "
-    + errors_described("not_found", "different_targets", "not_ended"),
+    + errors_described("not_found", "different_targets", "no_report"),
 )
 def compare(request: HttpRequest, response: HttpResponse, a: str, b: str):
     before, after = find_scan(a), find_scan(b)
@@ -194,11 +194,7 @@ def compare(request: HttpRequest, response: HttpResponse, a: str, b: str):
         )
     for scan in (before, after):
         if scan.report is None:
-            raise ApiError(
-                "not_ended",
-                f"Scan {scan.token} has no report yet (it is {scan.status}); compare it once it "
-                "has ended.",
-            )
+            raise ApiError("no_report", no_report_message(scan))
     comparison = compare_reports(before.engine_report, after.engine_report)
     if not (before.is_active or after.is_active):
         response["Cache-Control"] = ENDED_CACHE
@@ -208,6 +204,12 @@ def compare(request: HttpRequest, response: HttpResponse, a: str, b: str):
         "after_scan": answers.scan_summary(after),
         "permalink": absolute(reverse("compare", args=[before.token, after.token])),
     }
+
+
+def no_report_message(scan: Scan) -> str:
+    if scan.is_active:
+        return f"Scan {scan.token} is still {scan.status}: compare it once it has ended."
+    return f"Scan {scan.token} ended without a report to compare ({scan.status}): {scan.error}"
 
 
 @api.get(
