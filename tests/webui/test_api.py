@@ -193,6 +193,15 @@ def test_a_body_that_is_not_json_is_malformed_json(client):
     )
 
 
+def test_a_body_over_the_upload_limit_is_body_too_large(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+    response = post_json(client, {"target": "example.com/" + "x" * 2000})
+
+    assert_error(response, 413, "body_too_large")
+    assert not Scan.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [

@@ -9,9 +9,11 @@ not take, a server error) are rewritten into the same shape by webui.api.middlew
 from __future__ import annotations
 
 import json
+import logging
 from http import HTTPStatus
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -26,10 +28,12 @@ CODES: dict[str, tuple[int, str]] = {
     forms.REFUSED_PORT: (400, "The target's port is not one we check."),
     forms.BAD_ORIGIN: (400, "frontend_origin is not a browser origin."),
     "malformed_json": (400, "The request body is not JSON."),
+    "bad_request": (400, "A request Django refused before the API saw it (e.g. an unknown host)."),
     "invalid_request": (422, "The body or a parameter does not match the schema; see field."),
     "different_targets": (400, "The two scans are not of the same target and options."),
     "not_found": (404, "No such scan, or no such path in the API."),
     "method_not_allowed": (405, "The path does not take that method; see the Allow header."),
+    "body_too_large": (413, "The request body is larger than we read."),
     "no_report": (409, "A scan to compare has no report: it is under way, or failed."),
     submissions.RATE_LIMITED: (429, "Too many scans started from your network; see Retry-After."),
     submissions.TOO_MANY_ACTIVE: (
@@ -40,9 +44,12 @@ CODES: dict[str, tuple[int, str]] = {
     "server_error": (500, "Something broke on our side."),
 }
 
+log = logging.getLogger(__name__)
+
 QUEUE_RETRY_AFTER = 60
 QUEUE_MESSAGE = "Our job queue is unavailable, so nothing was queued. Please try again in a minute."
 MALFORMED_MESSAGE = "The request body is not valid JSON: send a JSON object."
+TOO_LARGE_MESSAGE = "The request body is too large: a scan request is a few hundred bytes."
 
 
 class ApiError(Exception):
@@ -152,7 +159,9 @@ def install(api: NinjaAPI) -> None:
         )
 
     def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
-        # ninja raises it only for a body it cannot parse (we use no auth and no throttles).
+        # ninja raises it only for a body it cannot read (we use no auth and no throttles).
+        if isinstance(error.__cause__, RequestDataTooBig):
+            return error_response(ApiError("body_too_large", TOO_LARGE_MESSAGE))
         if error.status_code == 400:
             return error_response(ApiError("malformed_json", MALFORMED_MESSAGE))
         body = fallback_body(error.status_code, request.method)
@@ -160,7 +169,11 @@ def install(api: NinjaAPI) -> None:
         response["Content-Type"] = "application/json"
         return response
 
+    def on_not_found(request: HttpRequest, error: Http404) -> HttpResponse:
+        return error_response(ApiError("not_found", NOT_FOUND_MESSAGE))
+
     def on_outage(request: HttpRequest, error: Exception) -> HttpResponse:
+        log.warning("outage while answering %s: %r", request.path, error)
         return error_response(
             ApiError("queue_unavailable", QUEUE_MESSAGE, retry_after=QUEUE_RETRY_AFTER)
         )
@@ -168,5 +181,6 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(ApiError, on_api_error)
     api.add_exception_handler(NinjaValidationError, on_validation_error)
     api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(Http404, on_not_found)
     for outage in (QueueUnavailable, *BROKER_DOWN):
         api.add_exception_handler(outage, on_outage)
