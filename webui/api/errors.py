@@ -159,15 +159,16 @@ def install(api: NinjaAPI) -> None:
         )
 
     def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
-        # ninja raises it only for a body it cannot read (we use no auth and no throttles).
-        if isinstance(error.__cause__, RequestDataTooBig):
-            return error_response(ApiError("body_too_large", TOO_LARGE_MESSAGE))
+        # ninja raises it only for a body it cannot parse (we use no auth and no throttles).
         if error.status_code == 400:
             return error_response(ApiError("malformed_json", MALFORMED_MESSAGE))
         body = fallback_body(error.status_code, request.method)
         response = HttpResponse(json.dumps(body), status=error.status_code)
         response["Content-Type"] = "application/json"
         return response
+
+    def on_too_large(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
+        return error_response(ApiError("body_too_large", TOO_LARGE_MESSAGE))
 
     def on_not_found(request: HttpRequest, error: Http404) -> HttpResponse:
         return error_response(ApiError("not_found", NOT_FOUND_MESSAGE))
@@ -182,5 +183,6 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(NinjaValidationError, on_validation_error)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(Http404, on_not_found)
+    api.add_exception_handler(RequestDataTooBig, on_too_large)
     for outage in (QueueUnavailable, *BROKER_DOWN):
         api.add_exception_handler(outage, on_outage)

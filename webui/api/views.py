@@ -81,7 +81,7 @@ def errors_described(*codes: str) -> str:
 
 @api.post(
     "/scans",
-    response={202: ScanAccepted, 400: Error, 422: Error, 429: Error, 503: Error},
+    response={202: ScanAccepted, 400: Error, 413: Error, 422: Error, 429: Error, 503: Error},
     url_name="scans",
     operation_id="startScan",
     tags=["scans"],
@@ -95,6 +95,7 @@ def errors_described(*codes: str) -> str:
         forms.REFUSED_PORT,
         forms.BAD_ORIGIN,
         "malformed_json",
+        "body_too_large",
         "invalid_request",
         submissions.RATE_LIMITED,
         submissions.TOO_MANY_ACTIVE,
