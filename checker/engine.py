@@ -74,6 +74,7 @@ async def scan_async(raw: str, options: Options) -> Report:
             started_at=started_at,
             duration_ms=round((time.perf_counter() - started) * 1000, 1),
             frontend_origin=options.frontend_origin,
+            request_headers=tuple(name for name, _ in options.request_headers),
             **fields,
         )
 
@@ -96,6 +97,7 @@ async def _scan(target: Target, options: Options, ended: Ended) -> Report:
                 retrieved = await retrieve(target, options, verify=False, deadline_at=deadline_at)
                 sent += retrieved.requests_sent
             observation = replace(retrieved.observation, tls_error=tls_error)
+            held_back = retrieved.request_headers_note
     except netguard.AddressRefused as exc:
         return ended(Status.REFUSED, exc.message)
     except netguard.ResolutionFailed as exc:
@@ -111,7 +113,13 @@ async def _scan(target: Target, options: Options, ended: Ended) -> Report:
     final = observation.final
     if final.response is None:
         status = Status.REFUSED if retrieved.refused else Status.UNREACHABLE
-        return ended(status, final.error or "", exchanges=exchanges, chain=chain)
+        return ended(
+            status,
+            final.error or "",
+            exchanges=exchanges,
+            chain=chain,
+            request_headers_note=held_back,
+        )
     if retrieved.redirect_problem is not None:
         # A loop or an endless chain has no page to grade: no findings, no letter.
         return ended(
@@ -121,6 +129,7 @@ async def _scan(target: Target, options: Options, ended: Ended) -> Report:
             chain=chain,
             requests_sent=sent,
             tls_error=observation.tls_error,
+            request_headers_note=held_back,
         )
 
     kind = classify(final.response)
@@ -143,6 +152,7 @@ async def _scan(target: Target, options: Options, ended: Ended) -> Report:
         profile_reason=reason,
         response_kind=kind.kind,
         not_applicable=not_applicable,
+        request_headers_note=held_back,
     )
 
 

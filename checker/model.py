@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from checker.netguard import DEFAULT_PORTS, PortRanges
+from checker.request_headers import check_request_headers
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -277,6 +278,10 @@ class Report:
     response_kind: str = ""
     # Findings whose catalogue row does not apply to the profile: shown apart, scored 0.
     not_applicable: tuple[Finding, ...] = ()
+    # Authenticated scans: the names of the extra headers given (never their values), and a
+    # sentence when they were held back from requests that would otherwise have carried them.
+    request_headers: tuple[str, ...] = ()
+    request_headers_note: str | None = None
 
     @property
     def final_url(self) -> str | None:
@@ -331,6 +336,8 @@ class Report:
             profile_reason=data.get("profile_reason", ""),
             response_kind=data.get("response_kind", ""),
             not_applicable=tuple(finding(f) for f in data.get("not_applicable", ())),
+            request_headers=tuple(str(name) for name in data.get("request_headers", ())),
+            request_headers_note=data.get("request_headers_note"),
         )
 
 
@@ -357,11 +364,16 @@ class Options:
     http_probe_port: int = 80
     https_probe_port: int = 443
     profile: str | None = None  # "page" or "api" to grade by; None: by the kind of answer
-    # Authenticated scans: headers (Authorization, Cookie, ...) sent on the main request and the
-    # actual-request probes, never on preflights. Never stored: a report names them only, with
-    # the values redacted.
-    request_headers: tuple[tuple[str, str], ...] = ()
+    # Authenticated scans: headers (Authorization, Cookie, ...) sent to the target's origin on
+    # the main request and the actual-request probes, never on preflights (see
+    # checker.request_headers). Never stored: a report names them only, with the values redacted.
+    # Checked when the Options are made: RequestHeaderError says what is wrong. Left out of
+    # repr, so a traceback or a log line that shows the Options does not show the secrets.
+    request_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "request_headers", check_request_headers(self.request_headers))
 
 
 @dataclass(frozen=True)

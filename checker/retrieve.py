@@ -5,7 +5,10 @@ checked (``PinnedBackend``), so a second DNS answer cannot steer us elsewhere; t
 real name, so the Host header and TLS SNI are the site's own. Redirects are followed here, hop by
 hop, so each new host and port is checked before anything is sent to it. Bodies are streamed,
 decompressed here with a bound on the output and cut at a cap; probes read no body at all.
-Cookie values never leave this module: headers are stored with them redacted.
+Cookie values never leave this module: headers are stored with them redacted. Neither do the
+extra headers of an authenticated scan (``Options.request_headers``): they go only to the
+target's own origin, on the requests a browser would send its credentials with, and every
+exchange records them as ``<redacted>``.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from checker.headers import csp
 from checker.headers.cookies import redact_headers
 from checker.headers.meta import http_equiv
 from checker.model import Exchange, Headers, Observation, Options, ProbeSpec, Request, Response
+from checker.request_headers import redact
 from checker.target import LocationError, TargetError, parse_target, resolve_location
 
 ACCEPT_HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -285,6 +289,8 @@ class Walked:
     chain: tuple[Exchange, ...]
     problem: str | None = None  # the redirects loop or go on too long
     refused: str | None = None  # a later hop led to an address the guard refused
+    credentialed: bool = False  # the last hop carried the extra request headers
+    left_origin: tuple[str, str] | None = None  # (from, to) of the redirect that dropped them
 
 
 @dataclass
@@ -294,6 +300,8 @@ class Session:
     options: Options
     verify: bool = True
     deadline_at: float | None = None  # event-loop time by which the whole scan must end
+    # The one origin the extra request headers may go to (``scheme://host:port``), if any.
+    credential_origin: str | None = None
 
     async def __aenter__(self) -> Session:
         self.backend = PinnedBackend()
@@ -303,6 +311,10 @@ class Session:
         self.refused: str | None = None  # why the guard stopped the chain at a later hop
         self.certificate_error: str | None = None  # the first certificate that did not verify
         self.redirect_problem: str | None = None  # set when the redirects loop or go on too long
+        # An unverified session sends no secret: the server's identity is not proven.
+        self.secrets: Headers = self.options.request_headers if self.verify else ()
+        self.secret_names = frozenset(name.lower() for name, _ in self.options.request_headers)
+        self.main: Walked | None = None
         if self.deadline_at is None:
             self.deadline_at = asyncio.get_running_loop().time() + self.options.deadline
         context = _ssl_context(self.options, self.verify and self.options.verify_tls)
@@ -344,6 +356,7 @@ class Session:
         read_body: bool = False,
         origin_label: str | None = None,
         note_certificate: bool = True,
+        credentials: bool = False,
     ) -> Exchange:
         """Send one request; whatever the target answers, this returns an Exchange.
 
@@ -352,21 +365,33 @@ class Session:
         costs this request its deadline and no more. ``note_certificate=False`` keeps a
         certificate failure this request's own error: a side probe (``https://host/`` of a
         plain-HTTP site) must not make the whole scan start over unverified.
+
+        ``credentials`` adds the extra request headers (they replace a header of the same name),
+        but only on a request to the credential origin: the callers say when a browser would
+        send credentials, this makes sure no secret goes anywhere else.
         """
+        if credentials and self.secrets and _origin(url) == self.credential_origin:
+            headers = (
+                *(pair for pair in headers if pair[0].lower() not in self.secret_names),
+                *self.secrets,
+            )
         try:
             request = self.client.build_request(method, url, headers=list(headers))
+            if method == "OPTIONS":
+                # Nor the cookies a hop set: a browser sends a preflight without credentials.
+                request.headers.pop("cookie", None)
         except TARGET_ERRORS as exc:
             return Exchange(
                 probe,
-                Request(method, url, headers),
+                Request(method, url, redact(headers, self.secret_names)),
                 error=f"{url} is not a URL a request can be sent to ({exc}).",
                 origin_label=origin_label,
             )
         resolved = await self.pin(request.url)
         # The client sends back the cookies a hop set: stored redacted, like the Set-Cookie.
-        sent = Request(
-            method, str(request.url), redact_headers(_decode_headers(request.headers.raw))
-        )
+        # The extra headers are stored as their names only.
+        recorded = redact(_decode_headers(request.headers.raw), self.secret_names)
+        sent = Request(method, str(request.url), redact_headers(recorded))
         received = _Received()
         error: str | None = None
         async with self.semaphore:
@@ -438,7 +463,8 @@ class Session:
         A hop to an address the guard refuses ends the chain with that refusal recorded. A loop,
         or more than ``max_redirects`` redirects, ends it with ``redirect_problem`` set.
         """
-        walked = await self.walk(url, max_redirects)
+        walked = await self.walk(url, max_redirects, credentials=True)
+        self.main = walked
         self.redirect_problem = walked.problem
         if walked.refused is not None:
             self.refused = walked.refused
@@ -452,6 +478,7 @@ class Session:
         prefix: str = "main",
         side: bool = False,
         known: frozenset[str] = frozenset(),
+        credentials: bool = False,
     ) -> Walked:
         """The chain from ``url``, with probe ids ``<prefix>.<hop>``, and how it ended.
 
@@ -459,17 +486,36 @@ class Session:
         certificate failure for the scan: it is judged for its redirects only. It stops before
         a URL in ``known`` (the main chain's), whose answer is already there; the chain then
         ends on the redirect that leads to it.
+
+        With ``credentials``, the hops on the credential origin carry the extra request headers
+        until a redirect leaves it; after that none does, even back on the origin, as a browser
+        drops ``Authorization`` on a cross-origin redirect. (A bare name starts on
+        ``http://``, which is not the origin: the headers wait for its redirect to HTTPS.)
         """
         chain: list[Exchange] = []
         headers = (("Accept", ACCEPT_HTML),)
         problem = refused = None
+        carry = False
+        left: tuple[str, str] | None = None
         for hop in range(max_redirects + 1):
             if chain and url in known:
                 break
             probe = f"{prefix}.{hop}"
+            carry = (
+                credentials
+                and bool(self.secrets)
+                and left is None
+                and _origin(url) == self.credential_origin
+            )
             try:
                 exchange = await self.fetch(
-                    probe, "GET", url, headers, read_body=not side, note_certificate=not side
+                    probe,
+                    "GET",
+                    url,
+                    headers,
+                    read_body=not side,
+                    note_certificate=not side,
+                    credentials=carry,
                 )
             except (netguard.AddressRefused, netguard.ResolutionFailed) as exc:
                 if not chain:
@@ -490,6 +536,9 @@ class Session:
                 url = resolve_location(exchange.request.url, location)
             except LocationError:
                 break  # the redirect analyzer judges an unusable Location; there is nowhere to go
+            if carry and _origin(url) != self.credential_origin:
+                left = (exchange.request.url, url)
+                carry = False
             visited = [e.request.url for e in chain]
             if url in visited:
                 problem = _loop_sentence(visited, url)
@@ -497,10 +546,15 @@ class Session:
         else:
             visited = [e.request.url for e in chain]
             problem = _too_many_sentence(visited, max_redirects)
-        return Walked(tuple(chain), problem, refused)
+        return Walked(tuple(chain), problem, refused, carry, left)
 
-    async def send(self, url: str, specs: Sequence[ProbeSpec]) -> tuple[Exchange, ...]:
-        """Send every probe to one URL, concurrently (bounded by the semaphore)."""
+    async def send(
+        self, url: str, specs: Sequence[ProbeSpec], *, credentials: bool = False
+    ) -> tuple[Exchange, ...]:
+        """Send every probe to one URL, concurrently (bounded by the semaphore).
+
+        With ``credentials``, the actual requests carry the extra request headers; a preflight
+        never does: browsers send it without credentials, whatever the request it asks for."""
         return tuple(
             await asyncio.gather(
                 *(
@@ -510,6 +564,7 @@ class Session:
                         _probe_url(url, spec),
                         spec.headers,
                         origin_label=spec.origin_label,
+                        credentials=credentials and spec.method != "OPTIONS",
                     )
                     for spec in specs
                 )
@@ -536,6 +591,16 @@ def _too_many_sentence(visited: list[str], max_redirects: int) -> str:
         f"The page was not reached after {len(visited)} redirects, more than the "
         f"{max_redirects} we follow: {_chain_text(visited)}. There is no page to grade."
     )
+
+
+def _origin(url: str) -> str | None:
+    """``scheme://host:port`` of a URL, the port always written, for comparing origins."""
+    try:
+        parsed = httpx.URL(url)
+        host = parsed.raw_host.decode("ascii").lower()
+    except (httpx.InvalidURL, UnicodeError):
+        return None
+    return f"{parsed.scheme}://{host}:{parsed.port or _default_port(parsed)}"
 
 
 def _probe_url(url: str, spec: ProbeSpec) -> str:
@@ -573,6 +638,7 @@ class Retrieved:
     refused: str | None  # set when a redirect led to an address the guard refused
     certificate_error: str | None  # set when a certificate did not verify
     redirect_problem: str | None = None  # set when the redirects loop or go on too long
+    request_headers_note: str | None = None  # why the extra headers were held back, if they were
 
 
 async def retrieve(
@@ -583,7 +649,9 @@ async def retrieve(
 
     ``deadline_at`` (event-loop time) is when the whole scan must end; no request runs past it.
     """
-    async with Session(options, verify=verify, deadline_at=deadline_at) as session:
+    async with Session(
+        options, verify=verify, deadline_at=deadline_at, credential_origin=_origin(target.url)
+    ) as session:
         candidates = start_urls(target, options.allowed_ports)
         failed_http: tuple[Exchange, ...] = ()
         for index, start in enumerate(candidates):
@@ -605,7 +673,33 @@ async def retrieve(
             session.refused,
             session.certificate_error,
             session.redirect_problem,
+            _held_back(session, target),
         )
+
+
+def _held_back(session: Session, target) -> str | None:
+    """Why the final page and its probes went without the extra headers, when they did."""
+    given = session.options.request_headers
+    walked = session.main
+    if not given or walked is None or walked.credentialed:
+        return None
+    names = ", ".join(name for name, _ in given)
+    if not session.verify:
+        return (
+            f"{names} {'was' if len(given) == 1 else 'were'} not sent after the certificate "
+            "failed to verify: a secret is not sent to a server whose identity is unproven."
+        )
+    if walked.left_origin is not None:
+        left, to = walked.left_origin
+        return (
+            f"{names} went only to {target.origin}: not after the redirect from {left} to {to}, "
+            "another origin, nor on the probes of the page it leads to. Scan that URL itself "
+            "to send them there."
+        )
+    return (
+        f"{names} went only to {target.origin}, and the scan did not reach a page there; "
+        "nothing carried them."
+    )
 
 
 async def _look_around(
@@ -633,7 +727,8 @@ async def _cors_probes(session: Session, final: Exchange) -> tuple[Exchange, ...
     except TargetError:
         return ()
     specs = cors_probes(final_target, session.options.frontend_origin)
-    return await session.send(final.request.url, specs)
+    credentials = session.main is not None and session.main.credentialed
+    return await session.send(final.request.url, specs, credentials=credentials)
 
 
 def _named_host_url(target, scheme: str, port: int, options: Options) -> tuple[str | None, str]:
@@ -708,9 +803,15 @@ async def _refetch(session: Session, final: Exchange) -> Exchange | None:
         return None
     headers = (("Accept", ACCEPT_HTML),)
     read_body = bool(in_meta) and not in_header
+    credentials = session.main is not None and session.main.credentialed
     try:
         return await session.fetch(
-            "page.again", "GET", final.request.url, headers, read_body=read_body
+            "page.again",
+            "GET",
+            final.request.url,
+            headers,
+            read_body=read_body,
+            credentials=credentials,
         )
     except (netguard.AddressRefused, netguard.ResolutionFailed) as exc:
         return Exchange("page.again", Request("GET", final.request.url), error=exc.message)

@@ -4,17 +4,33 @@ from django.core.exceptions import ValidationError
 
 from checker import Target, TargetError, parse_target
 from checker.netguard import denial_reason, literal_address, parse_networks, port_refusal
+from checker.request_headers import (
+    MAX_HEADERS,
+    RequestHeaderError,
+    check_request_headers,
+    parse_header_line,
+)
 from checker.target import parse_origin
 
 PRIVATE_ADDRESS_MESSAGE = (
     "{host} is not a public address ({reason}). Only public sites can be checked."
 )
+TOO_MANY_LINES_MESSAGE = "That is {count} lines; at most {limit} headers are sent, one per line."
+
+
+class SecretTextarea(forms.Textarea):
+    """A textarea that, like a password field, never sends what was typed back in a page."""
+
+    def get_context(self, name, value, attrs):
+        return super().get_context(name, None, attrs)
+
 
 # The codes of the form's refusals: the JSON API answers them as its error codes.
 BAD_TARGET = "bad_target"
 REFUSED_ADDRESS = "refused_address"
 REFUSED_PORT = "refused_port"
 BAD_ORIGIN = "bad_origin"
+BAD_HEADERS = "bad_headers"
 
 
 class ScanForm(forms.Form):
@@ -59,6 +75,25 @@ class ScanForm(forms.Form):
         required=False,
     )
 
+    request_headers = forms.CharField(
+        label="Extra request headers (optional)",
+        required=False,
+        strip=False,
+        help_text="One “Name: value” per line, such as Authorization: Bearer … or a Cookie, "
+        "sent on the main request and the actual-request probes, never on preflights, and never "
+        "stored (the scan is then private).",
+        widget=SecretTextarea(
+            attrs={
+                "rows": 3,
+                "autocomplete": "off",
+                "autocapitalize": "none",
+                "autocorrect": "off",
+                "spellcheck": "false",  # a spelling service must not see a token
+                "placeholder": "Authorization: Bearer …",
+            }
+        ),
+    )
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
@@ -84,6 +119,37 @@ class ScanForm(forms.Form):
                 message = PRIVATE_ADDRESS_MESSAGE.format(host=address, reason=reason)
                 raise ValidationError(message, code=REFUSED_ADDRESS)
         return target
+
+    @property
+    def headers_were_cleared(self) -> bool:
+        """True when headers were posted and the form is shown again: without them."""
+        return self.is_bound and bool(self.data.get("request_headers", "").strip())
+
+    def clean_request_headers(self) -> tuple[tuple[str, str], ...]:
+        """(name, value) pairs from "Name: value" lines, each checked by the engine's rules;
+        every bad line gets its own sentence, and none of them quotes a value."""
+        lines = [
+            (number, line)
+            for number, line in enumerate(self.cleaned_data["request_headers"].splitlines(), 1)
+            if line.strip()
+        ]
+        if len(lines) > MAX_HEADERS:
+            raise ValidationError(
+                TOO_MANY_LINES_MESSAGE.format(count=len(lines), limit=MAX_HEADERS),
+                code=BAD_HEADERS,
+            )
+        headers, errors = [], []
+        for number, line in lines:
+            try:
+                headers.append(parse_header_line(line))
+            except RequestHeaderError as error:
+                errors.append(ValidationError(f"Line {number}: {error.message}", code=BAD_HEADERS))
+        if errors:
+            raise ValidationError(errors)
+        try:
+            return check_request_headers(headers)
+        except RequestHeaderError as error:
+            raise ValidationError(error.message, code=BAD_HEADERS) from None
 
     def clean_frontend_origin(self) -> str:
         value = self.cleaned_data["frontend_origin"]

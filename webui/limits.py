@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Q
@@ -79,6 +80,32 @@ def busy_message(client: str, host: str) -> str | None:
     count = settings.SCAN_MAX_ACTIVE_PER_HOST
     if active.filter(site__host=host).count() >= count:
         return BUSY_HOST_MESSAGE.format(host=host, scans=plural(count, "scan"), wait=wait)
+    return None
+
+
+# Which limit refused, as the JSON API's error codes name it.
+TOO_MANY_ACTIVE = "too_many_active"
+RATE_LIMITED = "rate_limited"
+
+
+class Refusal(NamedTuple):
+    message: str
+    retry_after: int  # seconds, for the Retry-After header
+    code: str  # TOO_MANY_ACTIVE or RATE_LIMITED
+
+
+def refusal(request: HttpRequest, client: str, host: str) -> Refusal | None:
+    """Why this request may not start a scan of ``host`` now, or None when it may.
+
+    The rules of the home form, for every way a visitor starts a scan: too many under way for
+    the client or the host, then the client's rate — counted only when nothing else refused it.
+    """
+    busy = busy_message(client, host)
+    if busy is not None:
+        return Refusal(busy, busy_retry_seconds(), TOO_MANY_ACTIVE)
+    if over_scan_rate(request):
+        rate = settings.SCAN_RATE_LIMIT
+        return Refusal(too_many_message(rate), rate_window_seconds(rate), RATE_LIMITED)
     return None
 
 

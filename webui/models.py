@@ -14,6 +14,12 @@ from checker import Report
 from checker import Status as EngineStatus
 
 GIVE_UP_MESSAGE = "We tried to run this scan {attempts} times and it never finished, so we gave up."
+# An authenticated scan's headers travel only in its one queued task (sealed, see
+# webui.sealing); a scan handed to the queue again without them must not run without them.
+HEADERS_NOT_KEPT_MESSAGE = (
+    "The extra headers are not kept, so this authenticated scan could not be resumed; "
+    "please start it again."
+)
 STALE_MESSAGE = "The scan did not finish in time. Please try again."
 
 
@@ -189,6 +195,17 @@ class ScanQuerySet(models.QuerySet):
             Q(created__lt=young) | Q(attempts__gt=0)
         )
 
+    def end_unresumable(self, pk: int) -> bool:
+        """End an authenticated scan nothing queued with its headers; False when it is not one
+        (or has been queued or has ended meanwhile)."""
+        unqueued = self.filter(
+            pk=pk, authenticated=True, status=Scan.Status.PENDING, queued__isnull=True
+        )
+        ended = unqueued.update(
+            status=Scan.Status.FAILED, error=HEADERS_NOT_KEPT_MESSAGE, finished=timezone.now()
+        )
+        return bool(ended)
+
     def mark_queued(self, pk: int) -> bool:
         """Claim the hand-over of a pending scan to the queue; False when another process has."""
         unqueued = self.filter(pk=pk, status=Scan.Status.PENDING, queued__isnull=True)
@@ -220,6 +237,10 @@ class ScanQuerySet(models.QuerySet):
         )
         for scan in abandoned.filter(attempts__gte=settings.SCAN_MAX_ATTEMPTS):
             scan.fail(GIVE_UP_MESSAGE.format(attempts=scan.attempts))
+        # Nothing but the original task carries an authenticated scan's headers.
+        abandoned.filter(authenticated=True).update(
+            status=Scan.Status.FAILED, error=HEADERS_NOT_KEPT_MESSAGE, finished=now
+        )
         return abandoned.filter(attempts__lt=settings.SCAN_MAX_ATTEMPTS).update(
             status=Scan.Status.PENDING, queued=None, worker="", heartbeat=None
         )
@@ -250,6 +271,14 @@ class Scan(EndsWithReason, models.Model):
     target = models.ForeignKey(Target, models.CASCADE, related_name="scans")
     # Not listed anywhere (site history, lists); reachable only through its permalink.
     private = models.BooleanField(default=False)
+    # A private scan started with "Check again": the token of the first private scan of its line.
+    # Its cooldown, the scan it joins and the one it is compared with come from that line only,
+    # never from another visitor's private scans of the same target.
+    series = models.CharField(max_length=16, blank=True)
+    # Sent with extra request headers (always private). Only their names are kept, never the
+    # values: those reach the worker sealed inside the queued task (webui.sealing).
+    authenticated = models.BooleanField(default=False)
+    request_header_names = models.JSONField(default=list, blank=True)
     # A keyed hash of the network the request came from (IPv4 address, IPv6 /64): enough to
     # cap concurrent scans per visitor, never the address itself.
     client = models.CharField(max_length=32, blank=True)
@@ -290,6 +319,11 @@ class Scan(EndsWithReason, models.Model):
                 fields=["target_url", "frontend_origin", "profile"],
                 condition=Q(status__in=["pending", "running"], private=False),
                 name="one_active_scan_per_target",
+            ),
+            # Its answer depends on the credentials: never listed, joined or reused.
+            models.CheckConstraint(
+                condition=Q(authenticated=False) | Q(private=True),
+                name="authenticated_scan_is_private",
             ),
         ]
 

@@ -6,7 +6,9 @@ from checker import Options
 
 
 def options_from_settings(
-    frontend_origin: str | None = None, profile: str | None = None
+    frontend_origin: str | None = None,
+    profile: str | None = None,
+    request_headers: tuple[tuple[str, str], ...] = (),
 ) -> Options:
     return Options(
         allow_networks=tuple(settings.CHECKER_ALLOW_NETWORKS),
@@ -17,4 +19,5 @@ def options_from_settings(
         probe_deadline=float(settings.CHECKER_PROBE_DEADLINE),
         frontend_origin=frontend_origin or None,
         profile=profile or None,
+        request_headers=tuple(request_headers),
     )

@@ -9,6 +9,7 @@ browser would do.
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from dataclasses import dataclass, replace
 
@@ -329,6 +330,33 @@ def summary_sentence(
         first = min(problems, key=lambda f: (f.severity.rank, scoring.SCORE_TABLE.get(f.id, 0)))
         sentence += f" Start with: {first.title.rstrip('.')}."
     return sentence
+
+
+SHARE_WORST = 3
+# Link previews cut descriptions at about this length; cut them ourselves, at a word.
+SHARE_LENGTH = 200
+
+
+def worst_problems(findings: tuple[Finding, ...] | list[Finding]) -> list[Finding]:
+    """Problems (not notes, not passes), the most severe and then the most costly first."""
+    problems = [f for f in findings if f.severity in SERIOUS + SMALLER]
+    return sorted(problems, key=lambda f: (f.severity.rank, scoring.SCORE_TABLE.get(f.id, 0)))
+
+
+def share_description(report: Report) -> str:
+    """One sentence for a pasted link's preview: the worst findings by name, then the count."""
+    problems = worst_problems(report.findings)
+    passed = severity_counts(report.findings)[Severity.PASS]
+    checks = f"{plural(passed, 'check')} passed" if passed else ""
+    if not problems:
+        return f"No problems found; {checks}." if checks else "No problems found."
+    named = "; ".join(f"{f.title.rstrip('.')} ({f.severity.value})" for f in problems[:SHARE_WORST])
+    if len(problems) == 1:
+        sentence = f"One problem: {named}" + (f"; {checks}." if checks else ".")
+    else:
+        counts = ", ".join(part for part in (f"{len(problems)} problems in all", checks) if part)
+        sentence = f"Worst findings: {named}. {counts}."
+    return textwrap.shorten(sentence, width=SHARE_LENGTH, placeholder="…")
 
 
 @dataclass(frozen=True)

@@ -36,17 +36,20 @@ class QueueUnavailable(Exception):
     """The broker could not be reached; what was being queued has been ended with a reason."""
 
 
-def publish(scan: Scan) -> None:
+def publish(scan: Scan, sealed_headers: str = "") -> None:
+    """Send the scan's task; an authenticated scan's sealed headers ride in its arguments (the
+    broker holds only ciphertext, see webui.sealing)."""
     from webui.tasks import run_scan  # tasks import this module
 
+    args = (scan.pk, sealed_headers) if sealed_headers else (scan.pk,)
     # The publish retry policy in settings bounds how long this may take on a dead broker.
-    run_scan.apply_async((scan.pk,), retry=True)
+    run_scan.apply_async(args, retry=True)
 
 
-def enqueue(scan: Scan) -> None:
+def enqueue(scan: Scan, sealed_headers: str = "") -> None:
     """Publish a freshly committed scan; end it and raise QueueUnavailable when that fails."""
     try:
-        publish(scan)
+        publish(scan, sealed_headers)
     except OperationalError as error:
         end_unqueued(scan, error)
         raise QueueUnavailable from error
@@ -60,13 +63,13 @@ def end_unqueued(scan: Scan, error: Exception) -> None:
     unqueued.update(status=Scan.Status.FAILED, error=UNAVAILABLE_MESSAGE, finished=timezone.now())
 
 
-def enqueue_on_commit(scan: Scan) -> None:
+def enqueue_on_commit(scan: Scan, sealed_headers: str = "") -> None:
     """Publish the scan once the transaction that saves it has committed (or now, outside one).
 
     Raised after the commit, QueueUnavailable still reaches the view's caller: the row is ended
     by then, so nothing half-written is left behind.
     """
-    transaction.on_commit(partial(enqueue, scan))
+    transaction.on_commit(partial(enqueue, scan, sealed_headers))
 
 
 def dispatch(scan: Scan) -> bool:
@@ -75,7 +78,13 @@ def dispatch(scan: Scan) -> bool:
     The claim on `queued` is a conditional UPDATE, so two dispatchers (or a dispatcher and a
     visitor joining the scan) never both publish it. When publishing fails the claim is undone
     and OperationalError propagates: the next dispatcher run tries again.
+
+    An authenticated scan is ended instead: its headers existed only in the web process that
+    saved it (or the task the reaper gave up on), and it must not run without them.
     """
+    if scan.authenticated:
+        Scan.objects.end_unresumable(scan.pk)
+        return False
     if not Scan.objects.mark_queued(scan.pk):
         return False
     try:

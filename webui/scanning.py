@@ -5,13 +5,15 @@ and the API alike. Views and tasks decide *whether* to start one; this module st
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.views.decorators.debug import sensitive_variables
 
-from webui import limits, queueing
+from webui import limits, queueing, sealing
 from webui.models import Scan, Site, Target
 
 JOIN_ATTEMPTS = 3
 
 
+@sensitive_variables("request_headers")
 @transaction.atomic
 def start_scan(
     *,
@@ -22,15 +24,23 @@ def start_scan(
     profile: str = "",
     private: bool = False,
     client: str = "",
+    series: str = "",
+    request_headers: sealing.Headers = (),
 ) -> tuple[Scan, bool]:
     """A new scan of ``url`` (a target spec) queued once committed, or the public one already
     under way for the same target; the flag says whether it is new.
 
+    ``request_headers`` ((name, value) pairs, already validated) make an authenticated scan:
+    always new and private, since its answer depends on the credentials. The row keeps only
+    the names; the values go to the worker sealed inside the task (webui.sealing).
+
     A dead broker ends the new scan with a reason and raises queueing.QueueUnavailable after
-    the commit (the middleware answers 503).
+    the commit (the middleware answers 503). ``series`` ties a private rescan to the private
+    scan it follows (see Scan.series).
     """
     site, _ = Site.objects.get_or_create(host=host)
     target = Target.for_scan(site, url, frontend_origin, profile)
+    authenticated = bool(request_headers)
     scan, created = create_or_join(
         site=site,
         target=target,
@@ -38,11 +48,15 @@ def start_scan(
         target_url=url,
         frontend_origin=frontend_origin,
         profile=profile,
-        private=private,
+        private=private or authenticated,
         client=client,
+        series=series,
+        authenticated=authenticated,
+        request_header_names=[name for name, _ in request_headers],
     )
     if created:
-        queueing.enqueue_on_commit(scan)
+        sealed = sealing.seal(request_headers, scan.token) if authenticated else ""
+        queueing.enqueue_on_commit(scan, sealed)
     return scan, created
 
 

@@ -341,6 +341,10 @@ RATELIMIT_IPV6_MASK = 64
 # this many seconds ago is shown again instead of a new one: the checked site is not probed twice
 # because a form was submitted twice. 0 always starts a new scan.
 SCAN_REUSE_SECONDS = envint("SCAN_REUSE_SECONDS", 60)
+# "Check again" on a report starts a new scan of its target only this many seconds after the
+# newest scan of that target ended (or began, while none has ended); until then the button is
+# disabled and says how long is left, and a forged POST is shown that newest scan. 0: no wait.
+RESCAN_COOLDOWN = envint("RESCAN_COOLDOWN", 60)
 # Scans one client (IPv4 address, IPv6 /64) may have pending or running at once, and scans one
 # target host may have at once (from all clients together); over either, the form answers 429.
 SCAN_MAX_ACTIVE_PER_CLIENT = envint("SCAN_MAX_ACTIVE_PER_CLIENT", 3, minimum=1)

@@ -8,12 +8,20 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.views.decorators.debug import sensitive_variables
 
 import checker
 from checker.live import simulate_live
 from checker.simulate import SimRequest
-from webui import queueing
-from webui.models import HolderMayBeAlive, Scan, Simulation, heartbeat_silence, this_worker
+from webui import queueing, sealing
+from webui.models import (
+    HEADERS_NOT_KEPT_MESSAGE,
+    HolderMayBeAlive,
+    Scan,
+    Simulation,
+    heartbeat_silence,
+    this_worker,
+)
 from webui.options import options_from_settings
 
 log = logging.getLogger(__name__)
@@ -55,7 +63,10 @@ class Heartbeat:
 
 
 @shared_task(bind=True, max_retries=None)
-def run_scan(self, scan_id: int) -> None:
+@sensitive_variables("request_headers", "options")
+def run_scan(self, scan_id: int, secret: str | None = None) -> None:
+    """``secret``: an authenticated scan's headers, sealed (webui.sealing); a retry or a
+    redelivery carries the same arguments, so it still has them."""
     worker = this_worker()
     try:
         scan = Scan.objects.claim(scan_id, worker)
@@ -65,12 +76,15 @@ def run_scan(self, scan_id: int) -> None:
         raise self.retry(countdown=heartbeat_silence().total_seconds()) from None
     if scan is None:
         return  # it has already ended, or another delivery has just taken it
+    request_headers = sealing.unseal(secret, scan.token) if scan.authenticated else ()
+    if request_headers is None:
+        scan.fail(HEADERS_NOT_KEPT_MESSAGE)  # never scan without the credentials it was given
+        return
+    options = options_from_settings(scan.frontend_origin, scan.profile, request_headers)
     error = ""
     with Heartbeat(scan.pk, worker):
         try:
-            report = checker.scan(
-                scan.target_url, options_from_settings(scan.frontend_origin, scan.profile)
-            )
+            report = checker.scan(scan.target_url, options)
         except SoftTimeLimitExceeded:
             limit = settings.SCAN_SOFT_TIME_LIMIT
             error = f"The scan went over its time limit ({limit} s), so we stopped it."

@@ -3,7 +3,7 @@ from django.urls import path, register_converter
 
 from webui.api.views import api
 from webui.converters import HostConverter, TokenConverter
-from webui.views import glossary, history, pages, scans, simulate, subscriptions
+from webui.views import badges, glossary, history, pages, scans, simulate, subscriptions
 
 register_converter(TokenConverter, "token")
 register_converter(HostConverter, "host")
@@ -24,6 +24,7 @@ urlpatterns = [
     path("r/<token:token>/subscribe/", subscriptions.subscribe, name="subscribe"),
     path("s/<host:host>/", scans.site, name="site"),
     path("t/<token:token>/", history.target_history, name="target-history"),
+    path("badge/<token:token>.svg", badges.badge, name="badge"),
     path("subscriptions/", subscriptions.manage_request, name="subscriptions"),
     path("subscriptions/<str:signed>/", subscriptions.manage, name="subscriptions-manage"),
     path("confirm/<str:signed>/", subscriptions.confirm, name="subscription-confirm"),

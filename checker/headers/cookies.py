@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from checker.request_headers import REDACTED
+
 _WSP = " \t"
 # Control characters other than horizontal tab make browsers drop the whole line.
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
@@ -105,11 +107,12 @@ def parse_set_cookie(line: str) -> SetCookie:
 
 def redact_set_cookie(line: str) -> str:
     """The line with the cookie's value replaced by ``<redacted: N bytes>``; name and attributes
-    stay as they were. An empty value and a line already redacted are left alone."""
+    stay as they were. An empty value and a line already redacted are left alone, and so is a
+    Cookie header the user gave, whose value is ``<redacted>`` whole."""
     pair, semicolon, rest = line.partition(";")
     name, equals, value = pair.partition("=") if "=" in pair else ("", "", pair)
     stripped = value.strip(_WSP)
-    if not stripped or _REDACTED.fullmatch(stripped):
+    if not stripped or _REDACTED.fullmatch(stripped) or line.strip(_WSP) == REDACTED:
         return line
     marker = f"<redacted: {len(stripped)} byte{'' if len(stripped) == 1 else 's'}"
     if _FORBIDDEN.search(stripped):

@@ -183,6 +183,69 @@ def test_the_api_refuses_what_the_form_refuses_with_the_same_sentence(client, fi
     assert not Scan.objects.exists()
 
 
+# --- Authenticated scans: extra request headers ------------------------------------------------
+
+SECRET = "SECRET-TOKEN-4242"
+
+
+def test_extra_headers_make_an_authenticated_private_scan_and_the_value_is_kept_nowhere(
+    client, django_capture_on_commit_callbacks
+):
+    public = done_scan("https://example.com/")
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = post_json(
+            client,
+            {"target": "https://example.com/", "headers": [f"Authorization: Bearer {SECRET}"]},
+        )
+
+    assert response.status_code == 202, response.content.decode()
+    body = response.json()
+    assert (body["new"], body["private"]) == (True, True)  # never the public scan above
+    assert body["token"] != public.token
+    scan = Scan.objects.get(token=body["token"])
+    assert (scan.authenticated, scan.request_header_names) == (True, ["Authorization"])
+    assert SECRET not in response.content.decode()
+    stored = json.dumps(list(Scan.objects.filter(pk=scan.pk).values()), default=str)
+    assert SECRET not in stored
+    assert len(callbacks) == 1
+    assert SECRET not in client.get(f"{SCANS}/{scan.token}").content.decode()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        ["Authorization Bearer SECRET-TOKEN-4242"],  # no colon
+        ["X-Ok: 1", "Bad Name: SECRET-TOKEN-4242"],
+        ["Authorization: Bearer SECRET-TOKEN-4242\r\nX-Injected: 1"],
+        ["Host: SECRET-TOKEN-4242"],  # a header the engine sets itself
+    ],
+)
+def test_a_bad_header_line_is_bad_headers_and_the_answer_never_quotes_it(client, headers, caplog):
+    caplog.set_level("DEBUG")
+    response = post_json(client, {"target": "https://example.com/", "headers": headers})
+
+    body = assert_error(response, 400, "bad_headers")
+    assert body["field"] == "headers"
+    assert SECRET not in response.content.decode()
+    assert SECRET not in caplog.text
+    assert not Scan.objects.exists()
+
+
+def test_the_api_says_of_a_header_line_what_the_form_says(client):
+    form = client.post("/", {"target": "example.com", "request_headers": "X-Ok: 1\nno colon"})
+    said = form.context["form"].errors["request_headers"][0]
+
+    body = assert_error(
+        post_json(client, {"target": "example.com", "headers": ["X-Ok: 1", "no colon"]}),
+        400,
+        "bad_headers",
+    )
+
+    assert body["message"] == said
+    assert said.startswith("Line 2: ")
+
+
 def test_a_body_that_is_not_json_is_malformed_json(client):
     assert_error(post_json(client, "{target: example.com"), 400, "malformed_json")
     assert_error(post_json(client, b"\xff\xfe"), 400, "malformed_json")
@@ -210,10 +273,11 @@ def test_a_body_over_the_upload_limit_is_body_too_large(client, settings):
         ({"target": "example.com", "private": "yes"}, "private", "private must be true or false."),
         ({"target": "example.com", "profile": "both"}, "profile", None),
         (
-            {"target": "example.com", "headers": ["Authorization: x"]},
-            "headers",
-            "headers is not a field this request takes.",
+            {"target": "example.com", "frontend_orgin": "https://app.example"},
+            "frontend_orgin",
+            "frontend_orgin is not a field this request takes.",
         ),
+        ({"target": "example.com", "headers": "Authorization: x"}, "headers", None),
         ([], "body", "The request body must be a JSON object."),
         ("", "body", "body is required."),
     ],
@@ -672,7 +736,7 @@ def test_every_error_code_of_an_operation_is_documented_in_its_description(clien
     )
 
     for code in CODES:
-        if code not in ("not_found", "method_not_allowed", "server_error"):
+        if code not in ("not_found", "method_not_allowed", "server_error", "bad_request"):
             assert f"`{code}`" in described, code
 
 

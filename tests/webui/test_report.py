@@ -55,7 +55,7 @@ def test_a_scan_run_by_the_task_shows_its_grade_findings_and_headers(
     html = client.get(f"/r/{scan.token}/").content.decode()
     assert f'aria-label="Grade {scan.grade}">{scan.grade}</div>' in html
     assert f"<strong>{scan.score}</strong> out of 100" in html
-    assert "hx-get" not in html  # nothing left to poll
+    assert f'hx-get="/r/{scan.token}/"' not in html  # nothing left to poll
     assert '<th scope="row">X-Frame-Options</th><td>DENY</td>' in html
     assert f"{target_server.url}/app?x=1" in html
     for finding in scan.engine_report.findings:
@@ -70,7 +70,9 @@ def test_the_partial_stops_polling_with_286_once_the_scan_is_done(
 
     response = client.get(f"/r/{scan.token}/", headers={"HX-Request": "true"})
     assert response.status_code == 286
-    assert "hx-trigger" not in response.content.decode()
+    # Only "Check again" still asks for something: its button, once the cooldown is over.
+    assert 'hx-trigger="every 1s"' not in response.content.decode()
+    assert f'hx-get="/r/{scan.token}/"' not in response.content.decode()
     assert "out of 100" in response.content.decode()
 
 

@@ -57,12 +57,12 @@ def test_its_json_is_the_engines_report(good_target, allow_loopback):
         assert ours[key] == theirs[key], key
 
 
-def test_it_exits_with_1_when_the_site_cannot_be_checked(target_server, allow_loopback):
+def test_it_exits_with_2_when_the_site_cannot_be_judged(target_server, allow_loopback):
     url = target_server.url
     target_server.stop()
     with pytest.raises(SystemExit) as exit_info:
         manage_scan(url)
-    assert exit_info.value.code == 1
+    assert exit_info.value.code == 2
 
 
 def test_it_uses_the_settings_and_refuses_loopback_by_default(target_server, settings):

@@ -18,7 +18,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from webui import forms, submissions
+from webui import forms, limits
 from webui.queueing import BROKER_DOWN, QueueUnavailable
 
 # code -> (HTTP status, what it means); the README's table and the tests read this.
@@ -27,6 +27,7 @@ CODES: dict[str, tuple[int, str]] = {
     forms.REFUSED_ADDRESS: (400, "The target is a private, loopback or otherwise non-public IP."),
     forms.REFUSED_PORT: (400, "The target's port is not one we check."),
     forms.BAD_ORIGIN: (400, "frontend_origin is not a browser origin."),
+    forms.BAD_HEADERS: (400, "A line of headers is not a header we send; the message says which."),
     "malformed_json": (400, "The request body is not JSON."),
     "bad_request": (400, "A request Django refused before the API saw it (e.g. an unknown host)."),
     "invalid_request": (422, "The body or a parameter does not match the schema; see field."),
@@ -35,8 +36,8 @@ CODES: dict[str, tuple[int, str]] = {
     "method_not_allowed": (405, "The path does not take that method; see the Allow header."),
     "body_too_large": (413, "The request body is larger than we read."),
     "no_report": (409, "A scan to compare has no report: it is under way, or failed."),
-    submissions.RATE_LIMITED: (429, "Too many scans started from your network; see Retry-After."),
-    submissions.TOO_MANY_ACTIVE: (
+    limits.RATE_LIMITED: (429, "Too many scans started from your network; see Retry-After."),
+    limits.TOO_MANY_ACTIVE: (
         429,
         "You, or the target's host, already have as many scans under way as we allow.",
     ),

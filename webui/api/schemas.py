@@ -35,10 +35,14 @@ class ScanRequest(Schema):
     private: StrictBool = Field(
         False, description="Listed nowhere, never shared with another request: only the link."
     )
-    # --- AUTH (issue 10, part 4): `headers`, the extra request headers of an authenticated scan,
-    # goes here once the `auth` branch is merged; it is then passed on to submissions.submit
-    # (webui/api/views.py, start_scan_request) as `request_headers`. Until then an unknown field
-    # such as `headers` is refused (extra="forbid"), never silently ignored.
+    headers: list[StrictStr] = Field(
+        default_factory=list,
+        description="Extra request headers for an authenticated scan, one “Name: value” each, "
+        "checked as the form checks its lines (line N is the Nth item). Sent on the main "
+        "request and the actual-request CORS probes, never on preflights; never stored, logged "
+        "or shown. An authenticated scan is always private and always new.",
+        examples=[["Authorization: Bearer …"]],
+    )
 
 
 class Error(Schema):

@@ -5,21 +5,20 @@ visitor's limits and the start of a scan are webui.submissions's, and webui.api.
 what is returned. Paths have no trailing slash.
 """
 
-from __future__ import annotations
-
 import re
 from typing import Literal
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Query, Status
 
 from checker import TargetError, parse_target
 from checker.compare import compare as compare_reports
 from checker.target import parse_origin
-from webui import forms, submissions
+from webui import forms, limits, submissions
 from webui.api import answers, errors
 from webui.api.docs import OwnSwaggerDocs
 from webui.api.errors import ApiError
@@ -55,6 +54,9 @@ api = NinjaAPI(
 errors.install(api)
 
 TOKEN = re.compile(TokenConverter.regex)
+SPLIT_HEADER_MESSAGE = (
+    "Line {number}: a header is one line; send each “Name: value” as its own item."
+)
 HISTORY_PAGE = 20
 HISTORY_MAX_PAGE = 100
 HISTORY_MAX_OFFSET = 1_000_000
@@ -94,11 +96,12 @@ def errors_described(*codes: str) -> str:
         forms.REFUSED_ADDRESS,
         forms.REFUSED_PORT,
         forms.BAD_ORIGIN,
+        forms.BAD_HEADERS,
         "malformed_json",
         "body_too_large",
         "invalid_request",
-        submissions.RATE_LIMITED,
-        submissions.TOO_MANY_ACTIVE,
+        limits.RATE_LIMITED,
+        limits.TOO_MANY_ACTIVE,
         "queue_unavailable",
     ),
     openapi_extra={
@@ -116,34 +119,51 @@ def errors_described(*codes: str) -> str:
         }
     },
 )
+# Annotations are objects here (no __future__ import): ninja reads them through this wrapper.
+@sensitive_variables("payload", "form", "lines")
 def start_scan(request: HttpRequest, response: HttpResponse, payload: ScanRequest):
+    lines = payload.headers
+    for number, line in enumerate(lines, 1):
+        if "\r" in line or "\n" in line:
+            raise ApiError(
+                forms.BAD_HEADERS, SPLIT_HEADER_MESSAGE.format(number=number), field="headers"
+            )
     form = forms.ScanForm(
         {
             "target": payload.target,
             "frontend_origin": payload.frontend_origin,
             "profile": payload.profile or "",
             "private": payload.private,
+            "request_headers": "\n".join(lines),
         }
     )
     if not form.is_valid():
         raise form_error(form)
-    # AUTH: once `auth` is merged, payload.headers is passed on here as request_headers.
     outcome = submissions.submit(request, payload.target.strip(), form.cleaned_data)
-    if isinstance(outcome, submissions.Refused):
+    if isinstance(outcome, limits.Refusal):
         raise ApiError(outcome.code, outcome.message, retry_after=outcome.retry_after)
     response["Location"] = answers.scan_url(outcome.scan)
     response["Cache-Control"] = "no-store"
     return Status(202, {**answers.scan_summary(outcome.scan), "new": outcome.new})
 
 
+# The form's fields as the API names them, each with the code of its refusals, in the order
+# they are reported: the target's refusal first.
+FORM_FIELDS = (
+    ("target", "target", forms.BAD_TARGET),
+    ("frontend_origin", "frontend_origin", forms.BAD_ORIGIN),
+    ("request_headers", "headers", forms.BAD_HEADERS),
+)
+
+
 def form_error(form: forms.ScanForm) -> ApiError:
-    """The form's first refusal, with its code: the target's before the origin's."""
+    """The form's first refusal, with its code; a sentence that never quotes a header value."""
     by_field = form.errors.as_data()
-    for name, fallback in (("target", forms.BAD_TARGET), ("frontend_origin", forms.BAD_ORIGIN)):
+    for name, field, fallback in FORM_FIELDS:
         if name in by_field:
             error = by_field[name][0]
             known = error.code in errors.CODES and errors.CODES[error.code][0] == 400
-            return ApiError(error.code if known else fallback, error.messages[0], field=name)
+            return ApiError(error.code if known else fallback, error.messages[0], field=field)
     name, (error, *_) = next(iter(by_field.items()))
     return ApiError("invalid_request", error.messages[0], field=name)
 

@@ -17,7 +17,6 @@ HISTORY_LENGTH = 100
 # Two drawings of one chart: the page shows the one that fits (see history.css).
 WIDE_CHART = (720, 260)
 NARROW_CHART = (340, 240)
-ENDED = (Scan.Status.DONE, Scan.Status.UNREACHABLE, Scan.Status.FAILED)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_safe
 
 from checker import scoring as scoring_table
-from webui import submissions
+from webui import limits, submissions
 from webui.forms import ScanForm
 from webui.presenting import caps_table, cutoffs_table, scoring_groups
 
@@ -14,20 +15,23 @@ class HttpResponseSeeOther(HttpResponseRedirect):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@sensitive_post_parameters("request_headers")
+@sensitive_variables("cleaned")
 def home(request):
     form = ScanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        outcome = submissions.submit(request, form.data["target"].strip(), form.cleaned_data)
-        if isinstance(outcome, submissions.Refused):
-            return refuse(request, form, outcome.message, outcome.retry_after)
+        cleaned = form.cleaned_data
+        outcome = submissions.submit(request, form.data["target"].strip(), cleaned)
+        if isinstance(outcome, limits.Refusal):
+            return refuse(request, form, outcome)
         return HttpResponseSeeOther(outcome.scan.get_absolute_url())
     return render(request, "webui/home.html", {"form": form})
 
 
-def refuse(request, form: ScanForm, message: str, retry_after: int):
-    form.add_error("target", message)
+def refuse(request, form: ScanForm, refusal: limits.Refusal):
+    form.add_error("target", refusal.message)
     response = render(request, "webui/home.html", {"form": form}, status=429)
-    response["Retry-After"] = str(retry_after)
+    response["Retry-After"] = str(refusal.retry_after)
     return response
 
 

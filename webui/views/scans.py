@@ -1,13 +1,18 @@
+from django.contrib import messages
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseStopPolling
 
 from checker import Report
+from webui import limits, queueing, rescans
+from webui.clients import client_key
 from webui.models import Scan, Site
 from webui.presenting import report_view
+from webui.views.pages import HttpResponseSeeOther
 
 
 def report_context(scan: Scan) -> dict:
@@ -15,6 +20,8 @@ def report_context(scan: Scan) -> dict:
     context = {"scan": scan, "report": report}
     if report is not None and report.chain:
         context["view"] = report_view(report, base_url=reverse("glossary"))
+    if not scan.is_active:
+        context["rescan"] = rescans.check_again(scan)
     return context
 
 
@@ -49,5 +56,38 @@ def site(request, host: str):
     return render(request, "webui/site.html", {"site": site, "rows": rows})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def rescan(request, token: str):
-    raise Http404("Not built yet.")
+    """POST: check the report's target again. GET from htmx: the button, while it waits for the
+    cooldown to end; any other GET goes to the report."""
+    scan = get_object_or_404(Scan.objects.select_related("site", "target"), token=token)
+    if request.method != "POST":
+        if request.htmx and not scan.is_active:
+            box = rescans.check_again(scan)
+            context = {"scan": scan, "rescan": box, "announce": box.wait == 0}
+            return render(request, "webui/report/rescan.html#check-again-control", context)
+        return HttpResponseRedirect(scan.get_absolute_url())
+    if scan.is_active:
+        return HttpResponseSeeOther(scan.get_absolute_url())
+    box = rescans.check_again(scan)
+    if not box.offered:
+        refused = rescans.AUTHENTICATED_MESSAGE if scan.authenticated else rescans.REFUSED_MESSAGE
+        messages.error(request, refused)
+        return HttpResponseSeeOther(scan.get_absolute_url())
+    if box.running is not None:
+        messages.info(request, rescans.UNDER_WAY_MESSAGE)
+        return HttpResponseSeeOther(queueing.ensure_queued(box.running).get_absolute_url())
+    if box.wait:
+        # The button is disabled meanwhile, so this POST was forged or sent from a page left
+        # open without JavaScript: show the check we already have instead of probing again.
+        words = {"ago": box.newest_ago, "cooldown": box.cooldown, "wait": box.wait}
+        messages.info(request, rescans.COOLDOWN_MESSAGE.format(**words))
+        return HttpResponseSeeOther(box.newest.get_absolute_url())
+    client = client_key(request)
+    refusal = limits.refusal(request, client, scan.site.host)
+    if refusal is not None:
+        context = {**report_context(scan), "rescan_refusal": refusal.message}
+        response = render(request, "webui/report.html", context, status=429)
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
+    return HttpResponseSeeOther(rescans.start(scan, client).get_absolute_url())

@@ -3,7 +3,7 @@ import sys
 from django.core.management.base import BaseCommand
 
 import checker
-from checker.cli import render_json, render_text
+from checker.cli import NOT_JUDGED, render_json, render_text
 from checker.findings import PROFILES
 from webui.options import options_from_settings
 
@@ -25,4 +25,4 @@ class Command(BaseCommand):
         text = render_json(report) + "\n" if options["json"] else render_text(report)
         self.stdout.write(text, ending="")
         if report.status != checker.Status.OK:
-            sys.exit(1)  # like python -m checker: a script can tell a graded site from a failure
+            sys.exit(NOT_JUDGED)  # as python -m checker: a graded site, or a failure
