@@ -83,9 +83,12 @@ class TargetServer:
     ssl_context: ssl.SSLContext | None = None
     responder: Callable[[ReceivedRequest], Answer] = plain_page
     requests: list[ReceivedRequest] = field(default_factory=list)
+    # 0: any free port. A test that stops a server and starts another on the same port (a site
+    # that goes down and comes back) passes the first one's port.
+    bind_port: int = 0
 
     def __post_init__(self) -> None:
-        self._server = _Server((self.host, 0), _Handler)
+        self._server = _Server((self.host, self.bind_port), _Handler)
         self._server.owner = self
         if self.ssl_context is not None:
             self._server.socket = self.ssl_context.wrap_socket(

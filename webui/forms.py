@@ -11,6 +11,7 @@ from checker.request_headers import (
     parse_header_line,
 )
 from checker.target import parse_origin
+from webui.models import Subscription
 
 PRIVATE_ADDRESS_MESSAGE = (
     "{host} is not a public address ({reason}). Only public sites can be checked."
@@ -159,3 +160,68 @@ class ScanForm(forms.Form):
             return parse_origin(value)
         except TargetError as error:
             raise ValidationError(error.message, code=BAD_ORIGIN) from None
+
+
+def email_field(label: str) -> forms.EmailField:
+    """An address Django's EmailValidator accepts, lower-cased (see clean_address)."""
+    return forms.EmailField(
+        label=label,
+        max_length=254,
+        error_messages={
+            "required": "Enter the email address the mails should go to.",
+            "invalid": "That is not an email address we can send to. It should look like "
+            "name@example.com, with no spaces.",
+            "max_length": "An email address is at most 254 characters long.",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
+
+def clean_address(value: str) -> str:
+    """One spelling per address, so limits, the one-per-target rule and the manage page all see
+    the same one. Lower case: the mail systems people use ignore case in the local part too."""
+    return value.strip().lower()
+
+
+class SubscribeForm(forms.Form):
+    email = email_field("Your email address")
+    frequency = forms.ChoiceField(
+        label="How often",
+        choices=Subscription.Frequency.choices,
+        initial=Subscription.Frequency.DAILY,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose how often we should check.",
+            "invalid_choice": "Choose every day or every week.",
+        },
+    )
+    mode = forms.ChoiceField(
+        label="Mail me",
+        choices=Subscription.Mode.choices,
+        initial=Subscription.Mode.CHANGES,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose when we should mail you.",
+            "invalid_choice": "Choose “only when something changes” or “every time”.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self) -> str:
+        return clean_address(self.cleaned_data["email"])
+
+
+class AddressForm(forms.Form):
+    """The address a "manage my subscriptions" link should go to."""
+
+    email = email_field("Your email address")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self) -> str:
+        return clean_address(self.cleaned_data["email"])

@@ -17,6 +17,8 @@ from webui.models import Subscription
 CONFIRM_SALT = "corscheck.subscription.confirm"
 UNSUBSCRIBE_SALT = "corscheck.subscription.unsubscribe"
 MANAGE_SALT = "corscheck.subscription.manage"
+# Every subscription of one address at once: the link in a mail that is about no single one.
+UNSUBSCRIBE_ALL_SALT = "corscheck.subscription.unsubscribe-all"
 
 
 def sign(payload: dict, salt: str) -> str:
@@ -34,18 +36,37 @@ def confirm_url(subscription: Subscription) -> str:
 
 
 def unsubscribe_url(subscription: Subscription) -> str:
+    return absolute(unsubscribe_path(subscription))
+
+
+def unsubscribe_path(subscription: Subscription) -> str:
+    """The same link on one of our own pages."""
     signed = sign({"s": subscription.pk, "e": subscription.email}, UNSUBSCRIBE_SALT)
-    return absolute(reverse("unsubscribe", args=[signed]))
+    return reverse("unsubscribe", args=[signed])
 
 
 def manage_url(email: str) -> str:
     return absolute(reverse("subscriptions-manage", args=[sign({"e": email}, MANAGE_SALT)]))
 
 
+def unsubscribe_all_url(email: str) -> str:
+    """Ends every subscription of the address; served by the same view as unsubscribe_url."""
+    return absolute(reverse("unsubscribe", args=[sign({"e": email}, UNSUBSCRIBE_ALL_SALT)]))
+
+
 def list_unsubscribe_headers(subscription: Subscription) -> dict[str, str]:
     """RFC 2369 and RFC 8058 headers: mail clients show an unsubscribe button that POSTs."""
+    return one_click_headers(unsubscribe_url(subscription))
+
+
+def list_unsubscribe_all_headers(email: str) -> dict[str, str]:
+    """The same for a mail about no single subscription (the "manage" link)."""
+    return one_click_headers(unsubscribe_all_url(email))
+
+
+def one_click_headers(url: str) -> dict[str, str]:
     return {
-        "List-Unsubscribe": f"<{unsubscribe_url(subscription)}>",
+        "List-Unsubscribe": f"<{url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
 

@@ -467,6 +467,18 @@ class Simulation(EndsWithReason, models.Model):
         self.save(update_fields=["result", "status", "finished"])
 
 
+class SubscriptionQuerySet(models.QuerySet):
+    def purge_unconfirmed(self) -> int:
+        """Delete subscriptions whose confirmation link has expired unused; return how many.
+
+        ``created`` is when the last confirmation was sent (asking again renews it), so what
+        goes is exactly what no link can confirm any more.
+        """
+        limit = timezone.now() - timedelta(seconds=settings.SUBSCRIPTION_CONFIRM_MAX_AGE)
+        deleted, _ = self.filter(confirmed__isnull=True, created__lt=limit).delete()
+        return deleted
+
+
 class Subscription(models.Model):
     """An email address that wants to hear about re-checks of one target.
 
@@ -475,8 +487,9 @@ class Subscription(models.Model):
     confirmed and claimed with a conditional UPDATE by the due-check, so two beats or workers
     never re-check or mail twice. ``pending_scan`` is the re-check whose end has not been
     reported yet; ``last_scan`` is the scan the subscriber last heard about, the starting point
-    of the next comparison; ``reachable`` is whether that scan reached the site, so an outage is
-    mailed once and its end once.
+    of the next comparison (a re-check that finds the site down does not replace a graded one,
+    so its recovery is compared with the last good scan); ``reachable`` is whether the latest
+    check reached the site, so an outage is mailed once and its end once. See webui/watching.py.
     """
 
     class Frequency(models.TextChoices):
@@ -500,6 +513,8 @@ class Subscription(models.Model):
     last_scan = models.ForeignKey(Scan, models.SET_NULL, null=True, blank=True, related_name="+")
     reachable = models.BooleanField(null=True, blank=True)
 
+    objects = SubscriptionQuerySet.as_manager()
+
     class Meta:
         ordering = ["created"]
         indexes = [
@@ -516,3 +531,15 @@ class Subscription(models.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.confirmed is not None
+
+    @property
+    def interval(self) -> timedelta:
+        """How long from one re-check to the next."""
+        return SUBSCRIPTION_PERIODS[self.frequency]
+
+
+# How long from one re-check to the next, per Subscription.Frequency.
+SUBSCRIPTION_PERIODS = {
+    Subscription.Frequency.DAILY: timedelta(days=1),
+    Subscription.Frequency.WEEKLY: timedelta(days=7),
+}

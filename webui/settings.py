@@ -9,9 +9,12 @@ messages in files under var/broker/, so ``make run`` needs no server.
 import ipaddress
 import os
 import re
+import urllib.parse
+import warnings
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -93,6 +96,37 @@ def envports(name: str) -> PortRanges:
         raise ImproperlyConfigured(
             f"{name} must be ports and ranges such as 80,443,8000-8999: {error}"
         ) from None
+
+
+def envemail(name: str, timeout: int) -> dict:
+    """Mail settings from one URL, parsed by dj-email-url; an unknown scheme stops the start.
+
+    ``smtps://`` means TLS from the first byte (port 465), as RFC 8314 uses the word; the library
+    would read it as STARTTLS. ``?ssl=1`` and ``?tls=1`` still choose explicitly.
+    """
+    raw = os.getenv(name, "").strip()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the library's notice about its own smtps reading
+        try:
+            parsed = dj_email_url.parse(raw)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{name} is not a usable mail URL: {error}") from None
+    scheme = urllib.parse.urlsplit(raw).scheme
+    if "EMAIL_BACKEND" not in parsed:
+        schemes = ", ".join(sorted(dj_email_url.SCHEMES))
+        raise ImproperlyConfigured(
+            f"{name} must start with one of {schemes} (e.g. smtp://user:password@host:587);"
+            f" got {scheme or raw!r}"
+        )
+    if scheme in ("smtp", "smtps", "submission", "submit") and not parsed["EMAIL_HOST"]:
+        raise ImproperlyConfigured(f"{name} names no mail server host: {raw!r}")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(raw).query)
+    if scheme == "smtps" and "ssl" not in query and "tls" not in query:
+        parsed.update(EMAIL_USE_SSL=True, EMAIL_USE_TLS=False)
+        parsed["EMAIL_PORT"] = parsed["EMAIL_PORT"] or 465
+    if parsed["EMAIL_TIMEOUT"] is None:
+        parsed["EMAIL_TIMEOUT"] = timeout
+    return parsed
 
 
 # --- Core -------------------------------------------------------------------------------------
@@ -253,14 +287,33 @@ FIXED_RESPONSE_HEADERS = {
 
 # --- Email ------------------------------------------------------------------------------------
 
+# EMAIL_URL (smtp://user:password@host:587, submission://…, smtps://…, console:) says it all in
+# one variable; without it, the usual EMAIL_HOST variables; with neither, mail is printed to the
+# console, so `make run` shows every mail it would send.
+EMAIL_URL = os.getenv("EMAIL_URL", "").strip()
 EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+# Seconds; Django waits for ever by default, and a mail server that stops answering would hold
+# the worker's task until its time limit.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "CORS Check <noreply@localhost>")
-if not os.getenv("EMAIL_HOST"):
-    # Without a mail server, print emails to the console instead of failing to connect.
+if EMAIL_URL:
+    _mail = envemail("EMAIL_URL", EMAIL_TIMEOUT)
+    EMAIL_BACKEND = _mail["EMAIL_BACKEND"]
+    EMAIL_HOST = _mail["EMAIL_HOST"] or EMAIL_HOST
+    EMAIL_PORT = _mail["EMAIL_PORT"] or EMAIL_PORT
+    EMAIL_HOST_USER = _mail["EMAIL_HOST_USER"] or ""
+    EMAIL_HOST_PASSWORD = _mail["EMAIL_HOST_PASSWORD"] or ""
+    EMAIL_USE_TLS = _mail["EMAIL_USE_TLS"]
+    EMAIL_USE_SSL = _mail["EMAIL_USE_SSL"]
+    EMAIL_TIMEOUT = _mail["EMAIL_TIMEOUT"]
+    EMAIL_FILE_PATH = _mail["EMAIL_FILE_PATH"]
+    DEFAULT_FROM_EMAIL = _mail.get("DEFAULT_FROM_EMAIL", DEFAULT_FROM_EMAIL)
+elif not os.getenv("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # --- Watching: subscriptions to re-checks by email --------------------------------------------
@@ -268,6 +321,23 @@ if not os.getenv("EMAIL_HOST"):
 # How long a confirmation link works, and a "manage my subscriptions" link, seconds.
 SUBSCRIPTION_CONFIRM_MAX_AGE = envint("SUBSCRIPTION_CONFIRM_MAX_AGE", 3 * 24 * 3600, minimum=60)
 SUBSCRIPTION_MANAGE_MAX_AGE = envint("SUBSCRIPTION_MANAGE_MAX_AGE", 24 * 3600, minimum=60)
+# How often beat looks for subscriptions whose re-check is due, seconds. A re-check starts at
+# most this long after its time; the claim on each row makes two beats running at once harmless.
+WATCH_DUE_CHECK_INTERVAL = envint("WATCH_DUE_CHECK_INTERVAL", 300, minimum=1)
+# Abuse limits on the subscribe form, per day (django-ratelimit counters in the cache, windows of
+# 24 hours): mails it may send one address (confirmations, or "already subscribed"), and
+# requests one client (IPv4 address, IPv6 /64) may make. Over either: 429, nothing is sent.
+SUBSCRIBE_PENDING_PER_ADDRESS = envint("SUBSCRIBE_PENDING_PER_ADDRESS", 3, minimum=1)
+SUBSCRIBE_PENDING_PER_CLIENT = envint("SUBSCRIBE_PENDING_PER_CLIENT", 10, minimum=1)
+# Targets one address may watch, confirmed or waiting for confirmation. A request for one more
+# creates nothing; the address is sent a mail saying why (the page must not tell a stranger).
+SUBSCRIBE_MAX_TARGETS = envint("SUBSCRIBE_MAX_TARGETS", 20, minimum=1)
+# "Manage my subscriptions" links, per day: how many one address may be sent, and how many
+# requests one client may make.
+MANAGE_LINKS_PER_ADDRESS = envint("MANAGE_LINKS_PER_ADDRESS", 3, minimum=1)
+MANAGE_LINKS_PER_CLIENT = envint("MANAGE_LINKS_PER_CLIENT", 10, minimum=1)
+# How often beat removes subscriptions never confirmed within SUBSCRIPTION_CONFIRM_MAX_AGE, seconds.
+SUBSCRIPTION_PURGE_INTERVAL = envint("SUBSCRIPTION_PURGE_INTERVAL", 3600, minimum=60)
 
 # --- The checker ------------------------------------------------------------------------------
 
@@ -434,6 +504,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(SCAN_REAP_INTERVAL),
     },
     "reap-stale-simulations": {"task": "webui.tasks.reap_stale_simulations", "schedule": 60.0},
+    "check-due-subscriptions": {
+        "task": "webui.tasks.check_due_subscriptions",
+        "schedule": float(WATCH_DUE_CHECK_INTERVAL),
+    },
+    "purge-unconfirmed-subscriptions": {
+        "task": "webui.tasks.purge_unconfirmed_subscriptions",
+        "schedule": float(SUBSCRIPTION_PURGE_INTERVAL),
+    },
 }
 
 LOGGING = {

@@ -13,12 +13,13 @@ from django.views.decorators.debug import sensitive_variables
 import checker
 from checker.live import simulate_live
 from checker.simulate import SimRequest
-from webui import queueing, sealing
+from webui import queueing, sealing, watching
 from webui.models import (
     HEADERS_NOT_KEPT_MESSAGE,
     HolderMayBeAlive,
     Scan,
     Simulation,
+    Subscription,
     heartbeat_silence,
     this_worker,
 )
@@ -93,10 +94,34 @@ def run_scan(self, scan_id: int, secret: str | None = None) -> None:
             error = CRASH_MESSAGE
     if not Scan.objects.beat(scan.pk, worker):
         log.warning("scan %s was taken over while this worker ran it", scan.token)
-    elif error:
+        return
+    if error:
         scan.fail(error)
     else:
         scan.finish(report)
+    tell_subscribers(scan.pk)
+
+
+def tell_subscribers(scan_id: int) -> None:
+    """Hand the report of a re-check to its own task, so mail never holds up a scan. If the
+    queue is down, the due-check's sweep reports it instead."""
+    if not watching.awaited(scan_id):
+        return
+    try:
+        report_recheck.delay(scan_id)
+    except queueing.BROKER_DOWN:
+        log.warning("could not queue the report of scan %s; the due-check will", scan_id)
+
+
+@shared_task
+def check_due_subscriptions() -> int:
+    return len(watching.check_due().claimed)
+
+
+@shared_task
+def report_recheck(scan_id: int) -> int:
+    scan = Scan.objects.filter(pk=scan_id).first()
+    return watching.report_scan(scan) if scan is not None else 0
 
 
 @shared_task
@@ -161,3 +186,8 @@ def simulation_request(simulation: Simulation) -> SimRequest | None:
 @shared_task
 def reap_stale_simulations() -> int:
     return Simulation.objects.reap_stale()
+
+
+@shared_task
+def purge_unconfirmed_subscriptions() -> int:
+    return Subscription.objects.purge_unconfirmed()

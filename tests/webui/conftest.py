@@ -174,6 +174,27 @@ def celery_worker(
 
 
 @pytest.fixture
+def private_queue():
+    """Queue the test's tasks where no worker listens, and throw them away afterwards."""
+    from django.conf import settings
+
+    from webui.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    yield queue
+    app.conf.task_default_queue = previous
+    if os.environ.get("REDIS_URL"):
+        import redis
+
+        redis.Redis.from_url(os.environ["REDIS_URL"]).delete(queue)
+    else:
+        for message in (settings.BROKER_DIR / "queue").glob(f"*{queue}*"):
+            message.unlink()
+
+
+@pytest.fixture
 def worker_services() -> None:
     """Skip unless this run has what a real worker needs: Redis and a PostgreSQL database."""
     from django.db import connection
@@ -222,3 +243,12 @@ def end_stray_database_sessions(django_db_setup, django_db_blocker) -> Iterator[
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
+
+
+@pytest.fixture
+def inbox(smtp_server):
+    """The real SMTP server's inbox (see tests/smtp.py), with the site sending through it."""
+    from django.test import override_settings
+
+    with override_settings(**smtp_server.email_settings):
+        yield smtp_server.inbox

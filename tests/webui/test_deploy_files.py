@@ -1,5 +1,6 @@
 """The files that start the project must parse and name commands that really exist."""
 
+import re
 import shlex
 import subprocess
 import sys
@@ -68,3 +69,35 @@ def test_the_dockerfile_starts_gunicorn_on_the_projects_wsgi_app():
     assert 'CMD ["gunicorn", "webui.wsgi"' in dockerfile
     assert "collectstatic --noinput" in dockerfile
     assert "USER app" in dockerfile
+
+
+def compose_default(value: str) -> str:
+    """The value docker compose uses when the variable is unset: ``${NAME:-default}``."""
+    match = re.fullmatch(r"\$\{(\w+):-(.*)\}", value)
+    assert match, f"{value!r} is not of the form ${{NAME:-default}}"
+    return match.group(2)
+
+
+def test_compose_sends_every_process_mail_to_mailpit_unless_told_otherwise(monkeypatch):
+    from webui.settings import envemail
+
+    for name in ("web", "worker", "beat"):
+        env = COMPOSE["services"][name]["environment"]
+        assert "EMAIL_HOST" not in env
+        assert compose_default(env["EMAIL_URL"]) == "smtp://mailpit:1025"
+    monkeypatch.setenv("EMAIL_URL", "smtp://mailpit:1025")
+    mail = envemail("EMAIL_URL", timeout=10)
+    assert mail["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (mail["EMAIL_HOST"], mail["EMAIL_PORT"]) == ("mailpit", 1025)
+
+
+def test_mailpit_shows_its_inbox_on_mailpit_port():
+    mailpit = COMPOSE["services"]["mailpit"]
+    assert mailpit["image"].split(":")[0] == "axllent/mailpit"
+    assert mailpit["ports"] == ["${MAILPIT_PORT:-8025}:8025"]
+
+
+def test_beat_runs_the_due_check_with_the_interval_of_the_environment():
+    for name in ("worker", "beat"):
+        env = COMPOSE["services"][name]["environment"]
+        assert compose_default(env["WATCH_DUE_CHECK_INTERVAL"]) == "300"

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import os
 import socket
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.conf import settings as django_settings
 from django.utils import timezone
 
 from tests.targets import RawServer
@@ -84,25 +82,6 @@ def answer_every_request(conn) -> None:
         b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\n"
         b"Connection: close\r\n\r\nhi"
     )
-
-
-@pytest.fixture
-def private_queue():
-    """Queue the test's tasks where no worker listens, and throw them away afterwards."""
-    from webui.celery import app
-
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    previous = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    yield queue
-    app.conf.task_default_queue = previous
-    if os.environ.get("REDIS_URL"):
-        import redis
-
-        redis.Redis.from_url(os.environ["REDIS_URL"]).delete(queue)
-    else:
-        for message in (django_settings.BROKER_DIR / "queue").glob(f"*{queue}*"):
-            message.unlink()
 
 
 @pytest.mark.django_db(transaction=True)
