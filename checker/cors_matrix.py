@@ -275,8 +275,12 @@ def origin_family(label: str | None) -> str | None:
 
 
 def error_path(token: str | None = None) -> str:
-    """A path that surely does not exist on the site, to see how error responses are served."""
-    return f"/{token or secrets.token_hex(6)}-corscheck-404"
+    """A page that surely does not exist, to see how error responses are served.
+
+    Relative, so it is asked beside the checked URL (``/api/v1/users`` → ``/api/v1/…-404``): an
+    API under a prefix answers its own errors there, while the site's root may be another app.
+    """
+    return f"{token or secrets.token_hex(6)}-corscheck-404"
 
 
 def _get(label: str, origin: str) -> ProbeSpec:

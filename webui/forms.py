@@ -26,12 +26,21 @@ class SecretTextarea(forms.Textarea):
         return super().get_context(name, None, attrs)
 
 
+# The codes of the form's refusals: the JSON API answers them as its error codes.
+BAD_TARGET = "bad_target"
+REFUSED_ADDRESS = "refused_address"
+REFUSED_PORT = "refused_port"
+BAD_ORIGIN = "bad_origin"
+BAD_HEADERS = "bad_headers"
+
+
 class ScanForm(forms.Form):
     target = forms.CharField(
         label="Domain or URL",
         help_text="For example example.com or https://api.example.com/v1/users",
         error_messages={
             "required": "Enter a domain or a URL to check.",
+            "null_characters_not_allowed": "An address cannot contain control characters.",
         },
         widget=forms.TextInput(
             attrs={
@@ -95,7 +104,7 @@ class ScanForm(forms.Form):
         try:
             target = parse_target(raw)
         except TargetError as error:
-            raise ValidationError(error.message) from None
+            raise ValidationError(error.message, code=BAD_TARGET) from None
         # The engine checks every port and address again when it connects (names included);
         # this early answer spares the user a queued scan that can only be refused. Typed with
         # no scheme and no port, the engine tries 80 and 443: one of them allowed is enough.
@@ -103,12 +112,13 @@ class ScanForm(forms.Form):
         ports = [80, 443] if not target.explicit_scheme and target.default_port else [target.port]
         refusals = [port_refusal(port, allowed) for port in ports]
         if all(refusals):
-            raise ValidationError(refusals[-1])
+            raise ValidationError(refusals[-1], code=REFUSED_PORT)
         address = literal_address(target.host)
         if address is not None:
             reason = denial_reason(address, parse_networks(settings.CHECKER_ALLOW_NETWORKS))
             if reason is not None:
-                raise ValidationError(PRIVATE_ADDRESS_MESSAGE.format(host=address, reason=reason))
+                message = PRIVATE_ADDRESS_MESSAGE.format(host=address, reason=reason)
+                raise ValidationError(message, code=REFUSED_ADDRESS)
         return target
 
     @property
@@ -126,20 +136,21 @@ class ScanForm(forms.Form):
         ]
         if len(lines) > MAX_HEADERS:
             raise ValidationError(
-                TOO_MANY_LINES_MESSAGE.format(count=len(lines), limit=MAX_HEADERS)
+                TOO_MANY_LINES_MESSAGE.format(count=len(lines), limit=MAX_HEADERS),
+                code=BAD_HEADERS,
             )
         headers, errors = [], []
         for number, line in lines:
             try:
                 headers.append(parse_header_line(line))
             except RequestHeaderError as error:
-                errors.append(ValidationError(f"Line {number}: {error.message}"))
+                errors.append(ValidationError(f"Line {number}: {error.message}", code=BAD_HEADERS))
         if errors:
             raise ValidationError(errors)
         try:
             return check_request_headers(headers)
         except RequestHeaderError as error:
-            raise ValidationError(error.message) from None
+            raise ValidationError(error.message, code=BAD_HEADERS) from None
 
     def clean_frontend_origin(self) -> str:
         value = self.cleaned_data["frontend_origin"]
@@ -148,7 +159,7 @@ class ScanForm(forms.Form):
         try:
             return parse_origin(value)
         except TargetError as error:
-            raise ValidationError(error.message) from None
+            raise ValidationError(error.message, code=BAD_ORIGIN) from None
 
 
 def email_field(label: str) -> forms.EmailField:

@@ -83,9 +83,15 @@ def busy_message(client: str, host: str) -> str | None:
     return None
 
 
+# Which limit refused, as the JSON API's error codes name it.
+TOO_MANY_ACTIVE = "too_many_active"
+RATE_LIMITED = "rate_limited"
+
+
 class Refusal(NamedTuple):
     message: str
     retry_after: int  # seconds, for the Retry-After header
+    code: str  # TOO_MANY_ACTIVE or RATE_LIMITED
 
 
 def refusal(request: HttpRequest, client: str, host: str) -> Refusal | None:
@@ -96,10 +102,10 @@ def refusal(request: HttpRequest, client: str, host: str) -> Refusal | None:
     """
     busy = busy_message(client, host)
     if busy is not None:
-        return Refusal(busy, busy_retry_seconds())
+        return Refusal(busy, busy_retry_seconds(), TOO_MANY_ACTIVE)
     if over_scan_rate(request):
         rate = settings.SCAN_RATE_LIMIT
-        return Refusal(too_many_message(rate), rate_window_seconds(rate))
+        return Refusal(too_many_message(rate), rate_window_seconds(rate), RATE_LIMITED)
     return None
 
 

@@ -151,6 +151,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_ratelimit",
+    # django-ninja, for the JSON API; as an app it serves Swagger UI from its own static files.
+    "ninja",
     "template_partials",
     "webui",
 ]
@@ -158,6 +160,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The API's CORS (any origin, no credentials) and JSON headers; outside the CSP middleware so
+    # its policy for JSON replaces the pages' one, and early so a preflight touches nothing else.
+    "webui.api.middleware.PublicApiMiddleware",
     "csp.middleware.CSPMiddleware",
     "webui.middleware.PermissionsPolicyMiddleware",
     "webui.middleware.FixedHeadersMiddleware",

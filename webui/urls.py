@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import path, register_converter
 
+from webui.api.views import api
 from webui.converters import HostConverter, TokenConverter
 from webui.views import badges, glossary, history, pages, scans, simulate, subscriptions
 
@@ -32,4 +33,6 @@ urlpatterns = [
     path("glossary/", glossary.index, name="glossary"),
     path("glossary/<slug:slug>/", glossary.entry, name="glossary-entry"),
     path("admin/", admin.site.urls),
+    # The JSON API: its paths have no trailing slash (see webui/api/views.py).
+    path("api/v1/", api.urls),
 ]

@@ -104,7 +104,7 @@ def test_the_missing_page_probe_uses_the_frontend_when_one_is_given():
     ]
 
     assert [(s.id, s.path, dict(s.headers)["Origin"]) for s in without] == [
-        ("cors.error.self", "/abc-corscheck-404", "https://api.shop.example")
+        ("cors.error.self", "abc-corscheck-404", "https://api.shop.example")
     ]
     assert [(s.id, dict(s.headers)["Origin"]) for s in with_frontend] == [
         ("cors.error.frontend", "https://app.shop.example")

@@ -47,7 +47,10 @@ PAGES = [
     f"r/{SCAN_TOKEN}/",
     "s/example.com/",
     f"t/{TARGET_TOKEN}/",
+    "api/v1/docs",
 ]
+# The JSON API is graded as what it is, an API, and must earn the same A+.
+API_PATHS = [f"api/v1/scans/{SCAN_TOKEN}", "api/v1/openapi.json"]
 
 
 def free_port() -> int:
@@ -179,20 +182,35 @@ def problems(report: checker.Report) -> str:
     )
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_the_site_served_as_in_production_scores_a_plus_on_its_own_checker(live_site, path):
-    options = Options(
+def own_checker_options(live_site: LiveSite, **extra) -> Options:
+    return Options(
         allow_networks=LOOPBACK,
         allowed_ports=ALL_PORTS,
         ca_bundle=live_site.ca_bundle,
         deadline=30.0,
+        **extra,
     )
 
-    report = checker.scan(live_site.http_url + path, options)
+
+@pytest.mark.parametrize("path", PAGES)
+def test_the_site_served_as_in_production_scores_a_plus_on_its_own_checker(live_site, path):
+    report = checker.scan(live_site.http_url + path, own_checker_options(live_site))
 
     final = report.exchange(report.chain[-1])
     assert final.request.url == live_site.https_url + path
     assert final.response.status == 200  # the page itself was judged, not an error page
+    assert report.grade == "A+", problems(report)
+
+
+@pytest.mark.parametrize("path", API_PATHS)
+def test_the_api_served_as_in_production_scores_a_plus_under_the_api_profile(live_site, path):
+    report = checker.scan(live_site.http_url + path, own_checker_options(live_site, profile="api"))
+
+    final = report.exchange(report.chain[-1])
+    assert final.request.url == live_site.https_url + path
+    assert final.response.status == 200
+    assert final.response.header("content-type").startswith("application/json")
+    assert report.profile == "api"
     assert report.grade == "A+", problems(report)
 
 

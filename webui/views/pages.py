@@ -4,10 +4,8 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods, require_safe
 
 from checker import scoring as scoring_table
-from webui import limits, queueing, scanning
-from webui.clients import client_key
+from webui import limits, submissions
 from webui.forms import ScanForm
-from webui.models import Scan
 from webui.presenting import caps_table, cutoffs_table, scoring_groups
 
 
@@ -23,22 +21,10 @@ def home(request):
     form = ScanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         cleaned = form.cleaned_data
-        target = cleaned["target"]
-        # A private scan is never shown to anyone else, nor anyone else's to its author; an
-        # authenticated one is always private (its answer depends on the credentials).
-        scan = None
-        if not (cleaned["private"] or cleaned["request_headers"]):
-            recent = limits.recent_scan(target.spec, cleaned["frontend_origin"], cleaned["profile"])
-            scan = queueing.ensure_queued(recent)  # never join a scan that nothing will run
-        if scan is None:
-            client = client_key(request)
-            refusal = limits.refusal(request, client, target.host)
-            if refusal is not None:
-                return refuse(request, form, refusal)
-            scan = queue_scan(form.data["target"].strip(), cleaned, client)
-            # A joined scan (a parallel submission won the insert) must have been queued too.
-            scan = queueing.ensure_queued(scan)
-        return HttpResponseSeeOther(scan.get_absolute_url())
+        outcome = submissions.submit(request, form.data["target"].strip(), cleaned)
+        if isinstance(outcome, limits.Refusal):
+            return refuse(request, form, outcome)
+        return HttpResponseSeeOther(outcome.scan.get_absolute_url())
     return render(request, "webui/home.html", {"form": form})
 
 
@@ -47,23 +33,6 @@ def refuse(request, form: ScanForm, refusal: limits.Refusal):
     response = render(request, "webui/home.html", {"form": form}, status=429)
     response["Retry-After"] = str(refusal.retry_after)
     return response
-
-
-@sensitive_variables("cleaned")
-def queue_scan(raw: str, cleaned: dict, client: str = "") -> Scan:
-    target = cleaned["target"]
-    scan, _ = scanning.start_scan(
-        host=target.host,
-        # The spec, not the URL: a target typed without a scheme must still start over http://.
-        url=target.spec,
-        raw=raw,
-        frontend_origin=cleaned["frontend_origin"],
-        profile=cleaned.get("profile", ""),
-        private=cleaned["private"],
-        client=client,
-        request_headers=cleaned.get("request_headers", ()),
-    )
-    return scan
 
 
 @require_safe

@@ -93,3 +93,17 @@ def test_a_real_server_that_refuses_preflights_is_reported(target_server, checke
         "cors.preflight.frontend",
     )
     assert "cors.error-without-cors" in found
+
+
+def test_the_missing_page_is_asked_beside_the_checked_url(target_server, checker_options):
+    """An API under a prefix answers its own errors; the site's root may be another app."""
+    target_server.responder = site(listed())
+
+    scan(target_server.url + "/api/v1/users?page=2", checker_options)
+    scan(target_server.url + "/", checker_options)
+
+    missing = [r.path for r in target_server.requests if "corscheck-404" in r.path]
+    assert len(missing) == 2
+    assert missing[0].startswith("/api/v1/") and missing[0].count("/") == 3
+    assert "?" not in missing[0]
+    assert missing[1].count("/") == 1

@@ -1,0 +1,74 @@
+"""Scans, targets and reports as the API answers them: plain dicts the schemas validate."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from checker.findings import AREAS, CATALOGUE
+from webui.mail import absolute
+from webui.models import Scan, Target
+
+
+def scan_url(scan: Scan) -> str:
+    return absolute(reverse("api:scan", args=[scan.token]))
+
+
+def scan_summary(scan: Scan) -> dict:
+    return {
+        "token": scan.token,
+        "url": scan_url(scan),
+        "permalink": absolute(scan.get_absolute_url()),
+        "status": scan.status,
+        "target": scan.target_url,
+        "frontend_origin": scan.frontend_origin,
+        "profile": scan.profile,
+        "private": scan.private,
+        "created": scan.created,
+        "finished": scan.finished,
+        "grade": scan.grade or None,
+        "score": scan.score,
+        "message": scan.error,
+    }
+
+
+def scan_detail(scan: Scan) -> dict:
+    history = None if scan.private else absolute(scan.target.get_absolute_url())
+    report = with_catalogue(scan.report) if scan.report else None
+    return {**scan_summary(scan), "started": scan.started, "history": history, "report": report}
+
+
+def target_summary(target: Target) -> dict:
+    return {
+        "token": target.token,
+        "url": target.url,
+        "frontend_origin": target.frontend_origin,
+        "profile": target.profile,
+        "history": absolute(target.get_absolute_url()),
+    }
+
+
+def with_catalogue(report: dict) -> dict:
+    """The engine's report with what its catalogue says of each finding beside what it saw."""
+    return {
+        **report,
+        "findings": [with_row(item) for item in report.get("findings", ())],
+        "not_applicable": [with_row(item) for item in report.get("not_applicable", ())],
+    }
+
+
+def with_row(finding: dict) -> dict:
+    """A finding with its row's generic title, meaning, area and glossary page, when it has a
+    row (a report from an older engine may name an id the catalogue no longer has)."""
+    row = CATALOGUE.get(finding.get("id", ""))
+    if row is None:
+        return finding
+    glossary = finding.get("glossary") or row.glossary
+    return {
+        **finding,
+        "title": finding.get("title") or row.title,
+        "catalogue_title": row.title,
+        "meaning": row.meaning,
+        "area": row.area,
+        "area_title": AREAS[row.area],
+        "glossary_url": absolute(reverse("glossary-entry", args=[glossary])),
+    }
