@@ -20,17 +20,8 @@ from checker.model import Severity
 from webui.links import manage_url, unsubscribe_url
 from webui.mail import absolute
 from webui.models import Scan, Subscription
+from webui.presenting import GRADE_COLOURS
 
-# The site's own palette (static/webui/site.css), repeated here because a mail carries its
-# styles inline: mail clients drop linked style sheets.
-GRADE_COLOURS = {
-    "A+": "#067647",
-    "A": "#17803d",
-    "B": "#4d7c0f",
-    "C": "#a15c07",
-    "D": "#c4320a",
-    "F": "#b42318",
-}
 SEVERITY_COLOURS = {
     Severity.CRITICAL: "#7a1a12",
     Severity.HIGH: "#b42318",

@@ -28,6 +28,17 @@ from checker.glossary import (
 )
 from checker.model import Exchange, Finding, Report, Severity
 
+# The --grade-* colours of static/webui/site.css, for what cannot use the style sheet: badges
+# (an SVG on its own) and mails (mail clients drop linked style sheets, so styles go inline).
+GRADE_COLOURS = {
+    "A+": "#067647",
+    "A": "#17803d",
+    "B": "#4d7c0f",
+    "C": "#a15c07",
+    "D": "#c4320a",
+    "F": "#b42318",
+}
+
 
 @dataclass(frozen=True)
 class Area:

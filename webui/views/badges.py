@@ -20,19 +20,12 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
 from webui.models import Scan, Target
+from webui.presenting import GRADE_COLOURS
 
 LABEL = "CORS Check"
 NOT_CHECKED = "not checked"
-# The --grade-* colours of static/webui/site.css; --muted for a target with no grade yet.
-GRADE_COLOURS = {
-    "A+": "#067647",
-    "A": "#17803d",
-    "B": "#4d7c0f",
-    "C": "#a15c07",
-    "D": "#c4320a",
-    "F": "#b42318",
-}
 LABEL_COLOUR = "#1b1f24"
+# --muted of static/webui/site.css, for a target with no grade yet.
 NO_GRADE_COLOUR = "#5b6470"
 # Short, so a new grade shows within minutes (GitHub's image proxy honours it too).
 MAX_AGE = 300
