@@ -306,7 +306,7 @@ EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "CORS Check <noreply@localhost>")
 if EMAIL_URL:
     _mail = envemail("EMAIL_URL", EMAIL_TIMEOUT)
-    EMAIL_BACKEND = _mail["EMAIL_BACKEND"]
+    EMAIL_DELIVERY_BACKEND = _mail["EMAIL_BACKEND"]
     EMAIL_HOST = _mail["EMAIL_HOST"] or EMAIL_HOST
     EMAIL_PORT = _mail["EMAIL_PORT"] or EMAIL_PORT
     EMAIL_HOST_USER = _mail["EMAIL_HOST_USER"] or ""
@@ -316,8 +316,13 @@ if EMAIL_URL:
     EMAIL_TIMEOUT = _mail["EMAIL_TIMEOUT"]
     EMAIL_FILE_PATH = _mail["EMAIL_FILE_PATH"]
     DEFAULT_FROM_EMAIL = _mail.get("DEFAULT_FROM_EMAIL", DEFAULT_FROM_EMAIL)
-elif not os.getenv("EMAIL_HOST"):
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+elif os.getenv("EMAIL_HOST"):
+    EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Every mail a web request sends is handed to the worker (webui.mail.QueuedBackend), which
+# delivers it with EMAIL_DELIVERY_BACKEND: no web request waits on the mail server.
+EMAIL_BACKEND = "webui.mail.QueuedBackend"
 
 # --- Watching: subscriptions to re-checks by email --------------------------------------------
 

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django_ratelimit.core import get_usage
 
 from checker.analyze.evidence import plural
-from webui import links, mail
+from webui import links, mail, queueing
 from webui.clients import client_key
 from webui.models import Scan, Subscription, Target
 
@@ -173,7 +173,9 @@ def deliver(send: Callable[[], None]) -> None:
     """Run ``send``; a mail server that refuses or cannot be reached becomes a Refused (503)."""
     try:
         send()
-    except (smtplib.SMTPException, OSError):
+    except (smtplib.SMTPException, OSError, *queueing.BROKER_DOWN):
+        # OSError: the mail server (EMAIL_BACKEND delivering at once); BROKER_DOWN: the queue
+        # that hands the mail to the worker (QueuedBackend).
         log.warning("a subscription mail could not be sent", exc_info=True)
         raise Refused(MAIL_DOWN_MESSAGE, 503, MAIL_DOWN_RETRY_SECONDS) from None
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import smtplib
 import threading
 
 from celery import shared_task
@@ -13,7 +14,7 @@ from django.views.decorators.debug import sensitive_variables
 import checker
 from checker.live import simulate_live
 from checker.simulate import SimRequest
-from webui import queueing, sealing, watching
+from webui import mail, queueing, sealing, watching
 from webui.models import (
     HEADERS_NOT_KEPT_MESSAGE,
     HolderMayBeAlive,
@@ -191,3 +192,20 @@ def reap_stale_simulations() -> int:
 @shared_task
 def purge_unconfirmed_subscriptions() -> int:
     return Subscription.objects.purge_unconfirmed()
+
+
+@shared_task(
+    autoretry_for=(OSError, smtplib.SMTPException),
+    # A recipient the server refuses will be refused again: that mail is dropped (logged).
+    dont_autoretry_for=(smtplib.SMTPRecipientsRefused,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=12,
+)
+def deliver_mail(message: dict) -> None:
+    """Deliver a mail a web request queued (webui.mail.QueuedBackend); while the mail server is
+    unreachable, try again later, backing off from 30 s to an hour, for about half a day."""
+    try:
+        mail.deliver(message)
+    except smtplib.SMTPRecipientsRefused:
+        log.warning("the mail server refused a queued mail's recipient; it is dropped")

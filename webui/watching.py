@@ -234,7 +234,13 @@ def tell(subscription: Subscription, scan: Scan) -> bool:
         return False
     name, context = message
     try:
-        mail.send(name, subscription.email, context, list_unsubscribe_headers(subscription))
+        mail.send(
+            name,
+            subscription.email,
+            context,
+            list_unsubscribe_headers(subscription),
+            deliver_now=True,  # a refusal is handled here: the claim is given back
+        )
     except smtplib.SMTPRecipientsRefused:
         log.warning("the mail server refused %s; the mail is dropped", subscription.pk)
         return False

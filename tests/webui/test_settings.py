@@ -64,6 +64,7 @@ def test_by_default_the_checker_may_reach_nothing_private():
 
 NAMES = (
     "EMAIL_BACKEND",
+    "EMAIL_DELIVERY_BACKEND",
     "EMAIL_HOST",
     "EMAIL_PORT",
     "EMAIL_HOST_USER",
@@ -133,12 +134,15 @@ def read() -> dict[str, dict]:
 
 
 def test_without_mail_settings_mail_is_printed_to_the_console(read):
-    assert read["nothing"]["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    nothing = read["nothing"]
+    assert nothing["EMAIL_DELIVERY_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    # A web request hands its mails to the worker, whatever delivers them.
+    assert nothing["EMAIL_BACKEND"] == "webui.mail.QueuedBackend"
 
 
 def test_email_url_names_server_port_and_credentials_in_one_variable(read):
     mail = read["url"]
-    assert mail["EMAIL_BACKEND"] == SMTP
+    assert mail["EMAIL_DELIVERY_BACKEND"] == SMTP
     assert (mail["EMAIL_HOST"], mail["EMAIL_PORT"]) == ("mail.example", 2525)
     assert mail["EMAIL_HOST_USER"] == "alerts@shop.example"
     assert mail["EMAIL_HOST_PASSWORD"] == "p/ss"
@@ -164,7 +168,7 @@ def test_email_url_may_name_the_sender_too(read):
 
 def test_the_usual_django_variables_still_work_without_email_url(read):
     mail = read["django"]
-    assert mail["EMAIL_BACKEND"] == SMTP
+    assert mail["EMAIL_DELIVERY_BACKEND"] == SMTP
     assert (mail["EMAIL_HOST"], mail["EMAIL_PORT"], mail["EMAIL_USE_TLS"]) == (
         "mail.example",
         587,
