@@ -27,9 +27,9 @@ NOT_WORTH_REPEATING = (EngineStatus.REFUSED, EngineStatus.INVALID)
 
 UNDER_WAY_MESSAGE = "A check of this target was already under way, so you are following that one."
 COOLDOWN_MESSAGE = (
-    "This target was checked {ago}, and we check one target at most once every {cooldown} s so "
+    "This target was checked {ago}, and we check one target at most once every {cooldown} so "
     "that the site is never flooded through us: here is that check. You can check again in "
-    "{wait} s."
+    "{wait}."
 )
 REFUSED_MESSAGE = (
     "We do not check this address again: it was refused before anything was sent (a private "
@@ -40,6 +40,14 @@ AUTHENTICATED_MESSAGE = (
     "The extra request headers of an authenticated scan are not kept, so it cannot be repeated "
     "from here: start it again from the home page with the headers."
 )
+
+
+def seconds_words(seconds: int) -> str:
+    """A short count of time: "42 s" under a minute, "1 min 5 s" or "10 min" from one up."""
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
 
 
 def line_of(scan: Scan) -> QuerySet[Scan]:
@@ -98,6 +106,15 @@ class CheckAgain:
     newest: Scan | None  # the line's newest ended check (maybe this one)
     wait: int  # seconds left of the cooldown; 0 when the button may be used
     previous: Scan | None  # what this check is compared with
+
+    @property
+    def wait_words(self) -> str:
+        return seconds_words(self.wait)
+
+    @property
+    def cooldown_words(self) -> str:
+        """After "once every": "minute" reads better there than "1 min"."""
+        return "minute" if self.cooldown == 60 else seconds_words(self.cooldown)
 
     @property
     def cooldown(self) -> int:

@@ -198,7 +198,7 @@ def test_within_the_cooldown_the_button_is_disabled_and_says_the_time_left(clien
         text = page(client, scan)
 
     assert button(text) == (True, "Check again in 42 s")
-    assert "We check one target at most once every 60 s" in text
+    assert "We check one target at most once every minute" in text
     # It asks again in a second, and says nothing to screen readers until the wait is over.
     assert (
         f'<div id="check-again-control" class="rescan__control" aria-live="off" '
@@ -262,8 +262,8 @@ def test_a_forged_post_within_the_cooldown_shows_the_newest_check_and_probes_not
     assert (
         html.unescape(text).count(
             "This target was checked less than a minute ago, and we check one target at most once "
-            "every 60 s so that the site is never flooded through us: here is that check. You can "
-            "check again in 40 s."
+            "every minute so that the site is never flooded through us: here is that check. You "
+            "can check again in 40 s."
         )
         == 1
     )
@@ -543,3 +543,16 @@ def test_a_real_worker_runs_the_rescan_and_the_report_links_both_checks(
     assert f'href="/r/{first.token}/vs/{second.token}/"' in page(client, second)
     main_gets = [r for r in target_server.requests if r.path == "/" and "origin" not in r.headers]
     assert len(main_gets) == 2
+
+
+def test_a_long_cooldown_is_counted_in_minutes():
+    from webui.rescans import seconds_words
+
+    assert [seconds_words(n) for n in (0, 59, 60, 61, 125, 600)] == [
+        "0 s",
+        "59 s",
+        "1 min",
+        "1 min 1 s",
+        "2 min 5 s",
+        "10 min",
+    ]

@@ -80,7 +80,7 @@ def rescan(request, token: str):
     if box.wait:
         # The button is disabled meanwhile, so this POST was forged or sent from a page left
         # open without JavaScript: show the check we already have instead of probing again.
-        words = {"ago": box.newest_ago, "cooldown": box.cooldown, "wait": box.wait}
+        words = {"ago": box.newest_ago, "cooldown": box.cooldown_words, "wait": box.wait_words}
         messages.info(request, rescans.COOLDOWN_MESSAGE.format(**words))
         return HttpResponseSeeOther(box.newest.get_absolute_url())
     client = client_key(request)
