@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import IO, Any, NoReturn
 
 from checker.classify import PROFILE_NAMES, error_warning
-from checker.findings import AREAS, CATALOGUE, PROFILES
+from checker.findings import PROFILES, with_catalogue
 from checker.model import Options, Report, Severity, Status
 from checker.netguard import DEFAULT_PORTS, parse_ports
 from checker.request_headers import RequestHeaderError, check_request_headers, parse_header_line
@@ -63,17 +63,7 @@ glossary SARIF rules link to (default {DEFAULT_SITE_URL}).
 
 def report_document(report: Report) -> dict[str, Any]:
     """The engine's report as JSON, each finding with its catalogue row's area and titles."""
-    document = report.to_dict()
-    for key in ("findings", "not_applicable"):
-        for finding in document[key]:
-            row = CATALOGUE.get(finding["id"])
-            if row is None:  # an id from another version of the engine: keep it as it is
-                continue
-            finding.setdefault("area", row.area)
-            finding.setdefault("area_title", AREAS.get(row.area, row.area))
-            finding.setdefault("catalogue_title", row.title)
-            finding.setdefault("meaning", row.meaning)
-    return document
+    return with_catalogue(report.to_dict())
 
 
 def render_json(report: Report) -> str:

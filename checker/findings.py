@@ -1295,3 +1295,29 @@ def weigh(
         else:
             kept.append(item)
     return tuple(kept), tuple(apart)
+
+
+def described(finding: dict) -> dict:
+    """A finding as the engine's JSON has it, with its catalogue row's area and generic title and
+    meaning beside what the engine saw; as it is when no row names it (a report from another
+    version of the engine)."""
+    row = CATALOGUE.get(finding.get("id", ""))
+    if row is None:
+        return finding
+    return {
+        **finding,
+        "area": row.area,
+        "area_title": AREAS.get(row.area, row.area),
+        "catalogue_title": row.title,
+        "meaning": row.meaning,
+    }
+
+
+def with_catalogue(report: dict) -> dict:
+    """A report as JSON (Report.to_dict) with every finding described by its row: what the
+    command line prints and the API answers."""
+    return {
+        **report,
+        "findings": [described(item) for item in report.get("findings", ())],
+        "not_applicable": [described(item) for item in report.get("not_applicable", ())],
+    }

@@ -115,8 +115,13 @@ def busy_retry_seconds() -> int:
 
 
 def wait_words(seconds: int) -> str:
+    """How long to wait, rounded up: "a minute", "45 minutes", "3 hours"."""
     minutes = -(-seconds // 60)
-    return "a minute" if minutes <= 1 else f"{minutes} minutes"
+    if minutes <= 1:
+        return "a minute"
+    if minutes < 90:
+        return f"{minutes} minutes"
+    return f"{-(-minutes // 60)} hours"
 
 
 def over_scan_rate(request: HttpRequest) -> bool:

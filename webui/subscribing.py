@@ -24,7 +24,7 @@ from django.utils import timezone
 from django_ratelimit.core import get_usage
 
 from checker.analyze.evidence import plural
-from webui import links, mail, queueing
+from webui import limits, links, mail, queueing
 from webui.clients import client_key
 from webui.models import Scan, Subscription, Target
 
@@ -97,16 +97,7 @@ def count_or_refuse(
     )
     if usage is not None and usage["should_limit"]:
         wait = max(usage["time_left"] + 1, 1)  # the window still counts its last second
-        raise Refused(message.format(limit=per_day, wait=wait_words(wait)), 429, wait)
-
-
-def wait_words(seconds: int) -> str:
-    minutes = -(-seconds // 60)
-    if minutes <= 1:
-        return "a minute"
-    if minutes < 90:
-        return f"{minutes} minutes"
-    return f"{-(-minutes // 60)} hours"
+        raise Refused(message.format(limit=per_day, wait=limits.wait_words(wait)), 429, wait)
 
 
 def duration_words(seconds: int) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from checker.findings import AREAS, CATALOGUE
+from checker import findings
+from checker.findings import CATALOGUE
 from webui.mail import absolute
 from webui.models import Scan, Target
 
@@ -49,16 +50,17 @@ def target_summary(target: Target) -> dict:
 
 def with_catalogue(report: dict) -> dict:
     """The engine's report with what its catalogue says of each finding beside what it saw."""
+    report = findings.with_catalogue(report)
     return {
         **report,
-        "findings": [with_row(item) for item in report.get("findings", ())],
-        "not_applicable": [with_row(item) for item in report.get("not_applicable", ())],
+        "findings": [with_glossary(item) for item in report["findings"]],
+        "not_applicable": [with_glossary(item) for item in report["not_applicable"]],
     }
 
 
-def with_row(finding: dict) -> dict:
-    """A finding with its row's generic title, meaning, area and glossary page, when it has a
-    row (a report from an older engine may name an id the catalogue no longer has)."""
+def with_glossary(finding: dict) -> dict:
+    """A described finding with the address of its glossary page, when it has a row (a report
+    from an older engine may name an id the catalogue no longer has)."""
     row = CATALOGUE.get(finding.get("id", ""))
     if row is None:
         return finding
@@ -66,9 +68,5 @@ def with_row(finding: dict) -> dict:
     return {
         **finding,
         "title": finding.get("title") or row.title,
-        "catalogue_title": row.title,
-        "meaning": row.meaning,
-        "area": row.area,
-        "area_title": AREAS[row.area],
         "glossary_url": absolute(reverse("glossary-entry", args=[glossary])),
     }
