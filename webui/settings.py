@@ -160,6 +160,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and JSON compressed for clients that ask (static files come precompressed from
+    # WhiteNoise above). Django adds random bytes to each gzip header against BREACH, and our
+    # CSRF tokens are masked per response.
+    "django.middleware.gzip.GZipMiddleware",
+    # Ended reports from the cache, with the headers the middleware below gave them when stored.
+    "webui.report_pages.ReportPageMiddleware",
     # The API's CORS (any origin, no credentials) and JSON headers; outside the CSP middleware so
     # its policy for JSON replaces the pages' one, and early so a preflight touches nothing else.
     "webui.api.middleware.PublicApiMiddleware",
@@ -423,6 +429,8 @@ SCAN_REUSE_SECONDS = envint("SCAN_REUSE_SECONDS", 60)
 # newest scan of that target ended (or began, while none has ended); until then the button is
 # disabled and says how long is left, and a forged POST is shown that newest scan. 0: no wait.
 RESCAN_COOLDOWN = envint("RESCAN_COOLDOWN", 60)
+# How long the page of an ended report stays in the cache once rendered (webui/report_pages.py).
+REPORT_PAGE_TIMEOUT = envint("REPORT_PAGE_TIMEOUT", 24 * 3600)
 # Scans one client (IPv4 address, IPv6 /64) may have pending or running at once, and scans one
 # target host may have at once (from all clients together); over either, the form answers 429.
 SCAN_MAX_ACTIVE_PER_CLIENT = envint("SCAN_MAX_ACTIVE_PER_CLIENT", 3, minimum=1)

@@ -20,6 +20,7 @@ urlpatterns = [
         name="simulation",
     ),
     path("r/<token:a>/vs/<token:b>/", history.compare, name="compare"),
+    path("r/<token:token>/watch/", scans.watch, name="report-watch"),
     path("r/<token:token>/rescan/", scans.rescan, name="rescan"),
     path("r/<token:token>/subscribe/", subscriptions.subscribe, name="subscribe"),
     path("s/<host:host>/", scans.site, name="site"),

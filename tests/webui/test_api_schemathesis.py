@@ -48,5 +48,8 @@ def keep_the_test_connection():
 
 @schema.parametrize()
 def test_the_api_keeps_the_promises_of_its_openapi_document(case):
-    # A WSGI server always names the client; werkzeug's test client leaves it out.
-    case.call_and_validate(environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    # A WSGI server always names the client; werkzeug's test client leaves it out. It also asks
+    # for gzip and then does not inflate the answer, so this asks for none.
+    case.call_and_validate(
+        environ_base={"REMOTE_ADDR": "203.0.113.9"}, headers={"Accept-Encoding": "identity"}
+    )

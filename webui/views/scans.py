@@ -4,11 +4,12 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseStopPolling
 
 from checker import Report
-from webui import limits, queueing, rescans
+from webui import limits, queueing, report_pages, rescans
 from webui.clients import client_key
 from webui.models import Scan, Site
 from webui.presenting import report_view
@@ -20,8 +21,6 @@ def report_context(scan: Scan) -> dict:
     context = {"scan": scan, "report": report}
     if report is not None and report.chain:
         context["view"] = report_view(report, base_url=reverse("glossary"))
-    if not scan.is_active:
-        context["rescan"] = rescans.check_again(scan)
     return context
 
 
@@ -33,7 +32,26 @@ def report(request, token: str):
         # makes htmx swap in the final content and stop polling.
         html = render_to_string("webui/report.html#scan-state", context, request=request)
         return (HttpResponse if scan.is_active else HttpResponseStopPolling)(html)
-    return render(request, "webui/report.html", context)
+    if scan.is_active:
+        return render(request, "webui/report.html", context)
+    # An ended report is the same for every visitor: no nonce (its one script is our own static
+    # file), and the boxes that depend on the visitor come from `watch`. The middleware keeps it.
+    response = render(request, "webui/report.html", {**context, "csp_nonce": None})
+    patch_cache_control(response, no_cache=True, private=scan.private)
+    setattr(response, report_pages.STORABLE, (scan.finished or scan.created).timestamp())
+    return response
+
+
+def watch(request, token: str):
+    """"Check again" and the subscription form of an ended report: fetched into the report by
+    htmx, or a page of its own without JavaScript."""
+    scan = get_object_or_404(Scan.objects.select_related("site", "target"), token=token)
+    if scan.is_active:
+        return HttpResponseRedirect(scan.get_absolute_url())
+    context = {"scan": scan, "rescan": rescans.check_again(scan)}
+    if request.htmx:
+        return render(request, "webui/report/watch.html", context)
+    return render(request, "webui/report_watch.html", context)
 
 
 def site(request, host: str):
@@ -86,8 +104,8 @@ def rescan(request, token: str):
     client = client_key(request)
     refusal = limits.refusal(request, client, scan.site.host)
     if refusal is not None:
-        context = {**report_context(scan), "rescan_refusal": refusal.message}
-        response = render(request, "webui/report.html", context, status=429)
+        context = {"scan": scan, "rescan": box, "rescan_refusal": refusal.message}
+        response = render(request, "webui/report_watch.html", context, status=429)
         response["Retry-After"] = str(refusal.retry_after)
         return response
     return HttpResponseSeeOther(rescans.start(scan, client).get_absolute_url())
