@@ -62,7 +62,9 @@ def test_a_finished_public_report_offers_the_form_with_its_defaults(
     scan = queue(client, target_server.url + "/")
     run_scan(scan.pk)
 
-    html = client.get(f"/r/{scan.token}/").content.decode()
+    # The report's #watch slot fetches the form (the report itself is the same for everyone).
+    assert f'hx-get="/r/{scan.token}/watch/"' in client.get(f"/r/{scan.token}/").content.decode()
+    html = client.get(f"/r/{scan.token}/watch/").content.decode()
 
     form = re.search(rf'(?s)<form[^>]*action="/r/{scan.token}/subscribe/".*?</form>', html)
     assert form, "no subscription form on the report"
@@ -83,7 +85,7 @@ def test_a_private_report_says_it_cannot_be_watched_and_refuses_a_subscription(
     scan = queue(client, target_server.url + "/", private="on")
     run_scan(scan.pk)
 
-    html = client.get(f"/r/{scan.token}/").content.decode()
+    html = client.get(f"/r/{scan.token}/watch/").content.decode()
     assert "Private scans cannot be watched" in html
     assert "public history" in html
     assert 'type="email"' not in html
@@ -97,7 +99,7 @@ def test_a_private_report_says_it_cannot_be_watched_and_refuses_a_subscription(
 
 def test_an_unreachable_report_offers_the_form_too(client):
     scan = ended_scan(status=Scan.Status.UNREACHABLE)
-    html = client.get(f"/r/{scan.token}/").content.decode()
+    html = client.get(f"/r/{scan.token}/watch/").content.decode()
     assert f'action="/r/{scan.token}/subscribe/"' in html
 
 
@@ -243,7 +245,8 @@ def test_the_answer_is_the_same_for_a_new_a_pending_and_a_subscribed_address(cli
         # What the report says about it: the message, and the box (the rest of the page, such
         # as the seconds left before "Check again", moves with the clock).
         said = re.search(r'(?s)<div class="messages".*?</div>', page).group(0)
-        box = re.search(r'(?s)<section class="card watch".*?</section>', page).group(0)
+        watch = client.get(f"/r/{scan.token}/watch/").content.decode()
+        box = re.search(r'(?s)<section class="card watch".*?</section>', watch).group(0)
         box = re.sub(r'csrfmiddlewaretoken" value="[^"]+"', "", box)
         answers.append((response.status_code, response["Location"], said, box))
 

@@ -37,7 +37,8 @@ def report(request, token: str):
     # An ended report is the same for every visitor: no nonce (its one script is our own static
     # file), and the boxes that depend on the visitor come from `watch`. The middleware keeps it.
     response = render(request, "webui/report.html", {**context, "csp_nonce": None})
-    patch_cache_control(response, no_cache=True, private=scan.private)
+    # Revalidated each time (a 304 is cheap); a private report is for its visitor's browser only.
+    patch_cache_control(response, no_cache=True, **({"private": True} if scan.private else {}))
     setattr(response, report_pages.STORABLE, (scan.finished or scan.created).timestamp())
     return response
 
