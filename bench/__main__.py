@@ -3,7 +3,8 @@
 
 ``engine``: how fast one process scans a local API that answers slowly, against the critical
 path of round trips. ``batch``: many local HTTPS sites scanned at once in one process, with the
-engine's CPU time per request and each scan's wall time against its critical path. ``pages``: a report's permalink under load against a static file from the same gunicorn. ``worker``:
+engine's CPU time per request and each scan's wall time against its critical path. ``pages``: a report's permalink under load against a static file from the same
+gunicorn. ``worker``:
 scans through real Celery worker processes on Redis and PostgreSQL, with throughput,
 submit-to-done times and the workers' memory; it is skipped, with a line saying how to run it,
 when REDIS_URL or DATABASE_URL is not set.
@@ -28,10 +29,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.run is not None:
-        return {"engine": engine, "batch": batch, "pages": pages, "worker": worker}[args.run].run(args)
+        return {"engine": engine, "batch": batch, "pages": pages, "worker": worker}[args.run].run(
+            args
+        )
     # All of them, each with its own defaults.
     status = 0
-    for name, module in (("engine", engine), ("batch", batch), ("pages", pages), ("worker", worker)):
+    for name, module in (
+        ("engine", engine),
+        ("batch", batch),
+        ("pages", pages),
+        ("worker", worker),
+    ):
         print(f"{'' if name == 'engine' else chr(10)}{name} run", flush=True)
         status = module.run(runs.choices[name].parse_args([])) or status
     return status

@@ -177,7 +177,9 @@ def _wrk(url: str, seconds: float, connections: int, *headers: str) -> tuple[flo
 def _wait_for(url: str, process: subprocess.Popen) -> None:
     for _ in range(100):
         if process.poll() is not None:
-            raise BenchError(f"gunicorn stopped:\n{process.stderr.read() if process.stderr else ''}")
+            raise BenchError(
+                f"gunicorn stopped:\n{process.stderr.read() if process.stderr else ''}"
+            )
         try:
             urllib.request.urlopen(url, timeout=2).read()
             return
@@ -254,7 +256,10 @@ def _measure(args: argparse.Namespace, env: dict[str, str]) -> int:
     for name, (rate, cpu_ms, bad) in figures.items():
         note = f", {bad} answers not 2xx/3xx" if bad else ""
         rows.append((name, f"{rate:,.0f} requests/s, {cpu_ms:.2f} ms CPU per request{note}"))
-    for plain, static_name in (("permalink", "static file"), ("permalink, gzip", "static file, gzip")):
+    for plain, static_name in (
+        ("permalink", "static file"),
+        ("permalink, gzip", "static file, gzip"),
+    ):
         share = figures[plain][0] / figures[static_name][0]
         rows.append((f"{plain} / static", f"{share:.2f}x (goal ≥ {RATIO_GOAL})"))
     rows.append(("permalink, nothing stored", f"{render_ms:.1f} ms CPU to render"))

@@ -10,7 +10,8 @@ GET that matches gets 304 without a body.
 
 Not stored: reports of scans still under way, htmx requests, and requests with a flash message
 waiting (its cookie), which take the full way through the view. A stored page is dropped after
-``REPORT_PAGE_TIMEOUT`` seconds or when the templates change (their digest is in the key).
+``REPORT_PAGE_TIMEOUT`` seconds, when its scan is deleted, or when the templates change (their
+digest is in the key).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import functools
 import gzip
 import hashlib
 import re
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,11 +41,21 @@ STORABLE = "corscheck_report_page_modified"
 _NOT_KEPT = {"set-cookie", "content-length", "content-encoding", "vary", "etag", "last-modified"}
 
 
+ENCODINGS = ("identity", "gzip")
+# Pages served lately, kept by each process as well: a stored page never changes, so this only
+# saves the trip to a shared cache. Held briefly, so a deleted report leaves every process soon.
+RECENT_PAGES = 64
+RECENT_SECONDS = 60
+_recent: OrderedDict[str, tuple[float, StoredPage]] = OrderedDict()
+
+
 @dataclass(frozen=True)
 class StoredPage:
+    """One encoding of the page, with the headers it was served with."""
+
     headers: tuple[tuple[str, str], ...]
     body: bytes
-    gzipped: bytes
+    encoding: str
     etag: str
     last_modified: float
 
@@ -58,20 +71,46 @@ def _templates_digest() -> str:
     return digest.hexdigest()[:12]
 
 
-def _key(request: HttpRequest, token: str) -> str:
-    # The host is in the key: the share card's absolute URLs are built from it.
-    return f"report-page:{PAGE_VERSION}:{_templates_digest()}:{request.get_host()}:{token}"
+def _key(token: str, encoding: str) -> str:
+    return f"report-page:{PAGE_VERSION}:{_templates_digest()}:{token}:{encoding}"
 
 
-def _wants_gzip(request: HttpRequest) -> bool:
-    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+def _encoding(request: HttpRequest) -> str:
+    return "gzip" if "gzip" in request.headers.get("Accept-Encoding", "").lower() else "identity"
+
+
+def _lookup(key: str) -> StoredPage | None:
+    now = time.monotonic()
+    held = _recent.get(key)
+    if held is not None and held[0] > now:
+        _recent.move_to_end(key)
+        return held[1]
+    page = cache.get(key)
+    if page is not None:
+        _remember(key, page)
+    return page
+
+
+def _remember(key: str, page: StoredPage) -> None:
+    _recent[key] = (time.monotonic() + RECENT_SECONDS, page)
+    _recent.move_to_end(key)
+    while len(_recent) > RECENT_PAGES:
+        _recent.popitem(last=False)
+
+
+def forget(token: str) -> None:
+    """Drop a report's stored page (its scan was deleted)."""
+    keys = [_key(token, encoding) for encoding in ENCODINGS]
+    cache.delete_many(keys)
+    for key in keys:
+        _recent.pop(key, None)
 
 
 def _answer(request: HttpRequest, page: StoredPage) -> HttpResponse:
-    response = HttpResponse(page.gzipped if _wants_gzip(request) else page.body)
+    response = HttpResponse(page.body)
     for name, value in page.headers:
         response.headers[name] = value
-    if _wants_gzip(request):
+    if page.encoding == "gzip":
         response.headers["Content-Encoding"] = "gzip"
     patch_vary_headers(response, ("Accept-Encoding",))
     response.headers["ETag"] = page.etag
@@ -104,17 +143,19 @@ def _storable(response: HttpResponse) -> bool:
 
 
 def _store(request: HttpRequest, token: str, response: HttpResponse) -> StoredPage:
+    """Keep both encodings of the page; the one this request asked for is returned."""
     body = response.content
     headers = tuple((k, v) for k, v in response.items() if k.lower() not in _NOT_KEPT)
-    page = StoredPage(
-        headers=headers,
-        body=body,
-        gzipped=gzip.compress(body, compresslevel=9, mtime=0),
-        etag='"' + hashlib.sha256(body).hexdigest()[:24] + '"',
-        last_modified=getattr(response, STORABLE),
-    )
-    cache.set(_key(request, token), page, settings.REPORT_PAGE_TIMEOUT)
-    return page
+    # One validator for the page whatever its encoding, as the representation's digest.
+    etag = '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
+    modified = getattr(response, STORABLE)
+    bodies = {"identity": body, "gzip": gzip.compress(body, compresslevel=9, mtime=0)}
+    pages = {
+        _key(token, encoding): StoredPage(headers, bodies[encoding], encoding, etag, modified)
+        for encoding in ENCODINGS
+    }
+    cache.set_many(pages, settings.REPORT_PAGE_TIMEOUT)
+    return pages[_key(token, _encoding(request))]
 
 
 class ReportPageMiddleware:
@@ -127,7 +168,7 @@ class ReportPageMiddleware:
         token = _may_use(request)
         if token is None:
             return self.get_response(request)
-        page = cache.get(_key(request, token))
+        page = _lookup(_key(token, _encoding(request)))
         if page is not None:
             return _answer(request, page)
         response = self.get_response(request)

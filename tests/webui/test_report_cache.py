@@ -28,9 +28,7 @@ def report(client, allow_loopback, target_server) -> Scan:
     return scan
 
 
-def test_the_second_visit_is_served_without_asking_the_database(
-    report, django_assert_num_queries
-):
+def test_the_second_visit_is_served_without_asking_the_database(report, django_assert_num_queries):
     first = Client().get(report.get_absolute_url())
     with django_assert_num_queries(0):
         second = Client().get(report.get_absolute_url())
@@ -98,7 +96,9 @@ def test_a_browser_that_asks_for_gzip_gets_the_page_compressed_once(report):
     assert "Content-Encoding" not in plain
 
 
-def test_a_private_report_is_kept_by_the_visitors_browser_only(client, allow_loopback, target_server):
+def test_a_private_report_is_kept_by_the_visitors_browser_only(
+    client, allow_loopback, target_server
+):
     target_server.responder = careless_site
     scan = queue(client, target_server.url + "/", private="on")
     run_scan(scan.pk)
@@ -162,3 +162,10 @@ def test_the_watch_boxes_are_fetched_fresh_with_the_visitors_csrf_token(report):
 
 def test_an_unknown_report_is_still_404(client):
     assert client.get("/r/AAAAAAAAAAAA/").status_code == 404
+
+
+def test_a_deleted_report_is_no_longer_served(report):
+    assert Client().get(report.get_absolute_url()).status_code == 200
+    report.delete()
+
+    assert Client().get(report.get_absolute_url()).status_code == 404

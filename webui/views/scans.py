@@ -44,7 +44,7 @@ def report(request, token: str):
 
 
 def watch(request, token: str):
-    """"Check again" and the subscription form of an ended report: fetched into the report by
+    """ "Check again" and the subscription form of an ended report: fetched into the report by
     htmx, or a page of its own without JavaScript."""
     scan = get_object_or_404(Scan.objects.select_related("site", "target"), token=token)
     if scan.is_active:
