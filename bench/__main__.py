@@ -1,13 +1,13 @@
-"""The benchmarks: ``python -m bench`` runs all three, ``python -m bench engine|batch|worker
+"""The benchmarks: ``python -m bench`` runs them all, ``python -m bench engine|batch|pages|worker
 [...]`` one.
 
 ``engine``: how fast one process scans a local API that answers slowly, against the critical
 path of round trips. ``batch``: many local HTTPS sites scanned at once in one process, with the
-engine's CPU time per request and each scan's wall time against its critical path. ``pages``: a report's permalink under load against a static file from the same
-gunicorn. ``worker``:
-scans through real Celery worker processes on Redis and PostgreSQL, with throughput,
-submit-to-done times and the workers' memory; it is skipped, with a line saying how to run it,
-when REDIS_URL or DATABASE_URL is not set.
+engine's CPU time per request and each scan's wall time against its critical path. ``pages``: a
+report's permalink under load against a static file from the same gunicorn. ``worker``: scans
+through real Celery worker processes on Redis and PostgreSQL, with throughput, submit-to-done
+times and the workers' memory; it is skipped, with a line saying how to run it, when REDIS_URL or
+DATABASE_URL is not set.
 """
 
 from __future__ import annotations

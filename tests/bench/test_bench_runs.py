@@ -94,3 +94,14 @@ def test_the_worker_run_ends_every_scan_done_and_prints_the_figures():
     ratio = figure(output, "RSS at the end / after 5 scans")
     assert re.fullmatch(r"\d\.\d{3} \(at most 1.10 allowed\)", ratio), ratio
     assert "worker run passed" in output
+
+
+def test_the_pages_run_serves_a_permalink_and_a_static_file_from_gunicorn():
+    run = bench("pages", "--seconds", "1", "--connections", "2")
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert figure(run.stdout, "report").startswith("grade F, ")
+    for name in ("static file", "permalink", "permalink, 304", "permalink, gzip"):
+        line = figure(run.stdout, name)
+        assert re.fullmatch(r"[\d,]+ requests/s, [\d.]+ ms CPU per request", line), line
+    assert re.fullmatch(r"[\d.]+x \(goal ≥ 0\.5\)", figure(run.stdout, "permalink / static"))
