@@ -25,7 +25,7 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 DENIED_RANGES: tuple[tuple[str, str], ...] = (
     ("0.0.0.0/8", "unspecified"),
     ("10.0.0.0/8", "private"),
-    ("100.64.0.0/10", "shared (CGNAT)"),
+    ("100.64.0.0/10", "shared, CGNAT"),
     ("127.0.0.0/8", "loopback"),
     ("169.254.0.0/16", "link-local"),
     ("172.16.0.0/12", "private"),
@@ -53,14 +53,14 @@ DENIED_RANGES: tuple[tuple[str, str], ...] = (
     ("::ffff:0:0/96", "IPv4-mapped"),
     ("::ffff:0:0:0/96", "IPv4-translated"),
     ("64:ff9b::/96", "NAT64"),
-    ("64:ff9b:1::/48", "NAT64 (local use)"),
+    ("64:ff9b:1::/48", "NAT64, local use"),
     ("100::/64", "discard-only"),
     ("2001::/32", "Teredo"),
     ("2001:db8::/32", "documentation"),
     ("2002::/16", "6to4"),
     ("3fff::/20", "documentation"),
-    ("5f00::/16", "segment routing (SRv6)"),
-    ("fc00::/7", "unique local (private)"),
+    ("5f00::/16", "SRv6 segment routing"),
+    ("fc00::/7", "unique local, private"),
     ("fe80::/10", "link-local"),
     ("fec0::/10", "site-local"),
     ("ff00::/8", "multicast"),
@@ -73,11 +73,17 @@ _DENIED = tuple((ipaddress.ip_network(cidr), label) for cidr, label in DENIED_RA
 
 
 class AddressRefused(Exception):
-    """Our own guard refused to connect; ``message`` explains it to the person who asked."""
+    """Our own guard refused to connect; ``message`` explains it to the person who asked.
 
-    def __init__(self, message: str) -> None:
+    ``address`` and ``reason`` are set when one address was refused, so a caller that looked up a
+    name can say the sentence its own way.
+    """
+
+    def __init__(self, message: str, address: str = "", reason: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.address = address
+        self.reason = reason
 
 
 class ResolutionFailed(Exception):
@@ -186,7 +192,9 @@ def check_address(address: str, allow: tuple[IPNetwork, ...] = ()) -> IPAddress:
     reason = denial_reason(ip, allow)
     if reason is not None:
         raise AddressRefused(
-            f"{ip} is not a public address ({reason}). Only public sites can be checked."
+            f"{ip} is not a public address ({reason}). Only public sites can be checked.",
+            address=str(ip),
+            reason=reason,
         )
     return ip
 
@@ -282,7 +290,12 @@ async def resolve(
         try:
             ip = check_address(str(info[4][0]), allow)
         except AddressRefused as exc:
-            raise AddressRefused(f"{host} resolves to {exc.message}") from None
+            raise AddressRefused(
+                f"{host} resolves to {exc.address}, which is not a public address "
+                f"({exc.reason}). Only public sites can be checked.",
+                address=exc.address,
+                reason=exc.reason,
+            ) from None
         if ip not in addresses:
             addresses.append(ip)
     if not addresses:

@@ -146,11 +146,16 @@ def analyze(observation: Observation) -> Iterable[Finding]:
 
     findings = [_finding(RULES[key], pairs) for key, pairs in broken.items()]
     if judged and not any(key in broken for key in RULES if key != "malformed"):
+        if len(judged) == 1:
+            title = "The one cookie is set over HTTPS with Secure and SameSite"
+            sessions = ", and HttpOnly as it looks like a session"
+        else:
+            title = f"All {len(judged)} cookies are set over HTTPS with Secure and SameSite"
+            sessions = ", and HttpOnly where they look like sessions"
         findings.append(
             finding(
                 "cookie.all-secure",
-                f"All {plural(len(judged), 'cookie')} set over HTTPS with Secure and SameSite"
-                + (", and HttpOnly where they look like sessions" if _any_session(judged) else ""),
+                title + (sessions if _any_session(judged) else ""),
                 _probes(judged),
                 tuple(("cookie", quote(c.name)) for _, c in judged[:20]),
             )

@@ -1,10 +1,20 @@
 """The address table, Smokescreen style: every row is an address and the expected verdict."""
 
+import asyncio
 import ipaddress
+import re
 
 import pytest
 
-from checker.netguard import check_address, denial_reason, embedded_ipv4s, parse_networks
+from checker.netguard import (
+    DENIED_RANGES,
+    AddressRefused,
+    check_address,
+    denial_reason,
+    embedded_ipv4s,
+    parse_networks,
+    resolve,
+)
 
 DENIED = [
     "127.0.0.1",
@@ -80,8 +90,8 @@ EMBEDDED = [
     ("64:ff9b:1:a:1:203::", "private: 10.1.2.3 wrapped in a NAT64 address"),  # /56
     ("64:ff9b:1:0:7f:0:100:0", "loopback: 127.0.0.1 wrapped in a NAT64 address"),  # /64
     ("64:ff9b:1::a01:203", "private: 10.1.2.3 wrapped in a NAT64 address"),  # /96
-    ("64:ff9b:1:808:8:800::", "NAT64 (local use)"),  # 8.8.8.8 at /48
-    ("64:ff9b:1::808:808", "NAT64 (local use)"),  # 8.8.8.8 at /96
+    ("64:ff9b:1:808:8:800::", "NAT64, local use"),  # 8.8.8.8 at /48
+    ("64:ff9b:1::808:808", "NAT64, local use"),  # 8.8.8.8 at /96
     # 6to4, 2002::/16
     ("2002:7f00:1::", "loopback: 127.0.0.1 wrapped in a 6to4 address"),
     ("2002:a9fe:a9fe::1", "link-local: 169.254.169.254 wrapped in a 6to4 address"),
@@ -103,7 +113,7 @@ EMBEDDED = [
     ("fe80::5efe:808:808", "link-local"),
     # Not embeddings, but ranges Python 3.11 calls global
     ("3fff::1", "documentation"),
-    ("5f00::1", "segment routing (SRv6)"),
+    ("5f00::1", "SRv6 segment routing"),
     ("4000::1", "reserved"),
 ]
 
@@ -146,3 +156,19 @@ def test_the_refusal_message_names_the_address_and_the_reason() -> None:
     with pytest.raises(Exception) as caught:
         check_address("169.254.169.254")
     assert "169.254.169.254 is not a public address (link-local)" in str(caught.value)
+
+
+def test_no_reason_nests_brackets_in_the_refusal() -> None:
+    for cidr, label in DENIED_RANGES:
+        assert "(" not in label, (cidr, label)
+
+
+def test_a_name_that_resolves_to_a_denied_address_is_refused_in_one_sentence() -> None:
+    with pytest.raises(AddressRefused) as caught:
+        asyncio.run(resolve("localhost", 80, ()))
+
+    assert re.fullmatch(
+        r"localhost resolves to (127\.0\.0\.1|::1), which is not a public address \(loopback\)\. "
+        r"Only public sites can be checked\.",
+        caught.value.message,
+    ), caught.value.message

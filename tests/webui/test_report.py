@@ -129,3 +129,15 @@ def test_a_redirect_the_guard_refuses_ends_unreachable_with_the_guards_reason(
 
 def test_an_unknown_token_is_not_found(client):
     assert client.get("/r/doesnotexist/").status_code == 404
+
+
+def test_a_score_above_100_is_read_as_bonus_points_not_out_of_100():
+    from django.template.loader import render_to_string
+
+    from tests.webui.watching import ended_scan
+
+    scan = ended_scan(score=108, grade="A+")
+    html = render_to_string("webui/report.html#summary", {"scan": scan, "view": {}})
+
+    assert "<strong>108</strong>: the full 100 and 8 bonus points" in html
+    assert "out of 100" not in html

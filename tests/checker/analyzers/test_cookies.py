@@ -20,6 +20,20 @@ def test_a_well_set_cookie_passes():
     assert only(findings, "cookie.all-secure").severity is Severity.PASS
 
 
+def test_the_pass_counts_its_cookies_in_words_that_read():
+    one = only(run(GOOD), "cookie.all-secure")
+    two = only(run(GOOD, "lang=en; Path=/; Secure; SameSite=Strict"), "cookie.all-secure")
+
+    assert one.title == (
+        "The one cookie is set over HTTPS with Secure and SameSite, and HttpOnly as it looks "
+        "like a session"
+    )
+    assert two.title == (
+        "All 2 cookies are set over HTTPS with Secure and SameSite, and HttpOnly where they look "
+        "like sessions"
+    )
+
+
 def test_it_flags_a_cookie_without_secure_on_https():
     finding = only(run("lang=en; SameSite=Lax"), "cookie.no-secure")
     assert fact(finding, "cookie") == ["lang"]
