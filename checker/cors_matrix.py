@@ -17,10 +17,10 @@ import ipaddress
 import secrets
 from dataclasses import dataclass
 from functools import cache
-from urllib.parse import urlsplit
 
 from publicsuffixlist import PublicSuffixList
 
+from checker.cors_vocabulary import normalise_origin
 from checker.model import ProbeSpec, Target
 
 ARBITRARY_ORIGIN = "https://evil.example"
@@ -244,24 +244,6 @@ def probe_origins(target: Target, frontend_origin: str | None = None) -> list[Pr
             seen.add(candidate.origin)
             unique.append(candidate)
     return unique
-
-
-def normalise_origin(value: str) -> str:
-    """An origin as a browser serialises it: lower-case scheme and host, no default port."""
-    text = value.strip()
-    if text == "null" or "://" not in text:
-        return text
-    parts = urlsplit(text)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        return text.rstrip("/")
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    default = {"http": 80, "https": 443}.get(scheme)
-    return f"{scheme}://{host}" if port in (None, default) else f"{scheme}://{host}:{port}"
 
 
 def origin_family(label: str | None) -> str | None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 from checker.analyze.cors_answers import (
     ACAPN,
@@ -19,33 +18,13 @@ from checker.analyze.cors_answers import (
     probe_ids,
 )
 from checker.analyze.evidence import quote, short
-from checker.cors_matrix import normalise_origin
+from checker.cors_vocabulary import PATH, SLASH, is_true, origin_problem
 from checker.findings import finding
 from checker.model import Finding, Severity
 
-SLASH = "it ends with a slash, which an Origin header never does"
-PATH = "it holds a path, which an origin never has"
 # The entry that explains a problem best; the rest are covered by the browser's error message.
 # A path or a trailing slash is a mistake of its own, with its own explanation.
 WITH_PATH = (SLASH, PATH)
-
-
-def origin_problem(value: str) -> str | None:
-    """Why an Access-Control-Allow-Origin value can never equal a browser's Origin, if it can't."""
-    if value in ("*", "null"):
-        return None
-    if "://" not in value:
-        return "it has no scheme (an origin looks like https://app.example)"
-    parts = urlsplit(value)
-    if parts.path == "/":
-        return SLASH
-    if parts.path or parts.query or parts.fragment:
-        return PATH
-    if "@" in parts.netloc:
-        return "it holds a user name, which an origin never has"
-    if normalise_origin(value) != value:
-        return "browsers write origins in lower case without the default port"
-    return None
 
 
 def _multiple(answer: Answer) -> bool:
@@ -148,7 +127,7 @@ def _private_address(address: str | None) -> bool:
 def private_network(items: tuple[Answer, ...]) -> Iterator[Finding]:
     """Granting Private Network Access to a foreign origin matters where the host is private."""
     for answer in (a for a in items if a.kind == PRIVATE_NETWORK):
-        if (answer.header(ACAPN) or "").strip() != "true" or not answer.allows:
+        if not is_true(answer.response.header_all(ACAPN)) or not answer.allows:
             continue
         private = _private_address(answer.exchange.address)
         yield finding(
