@@ -20,7 +20,7 @@ from functools import cache
 
 from publicsuffixlist import PublicSuffixList
 
-from checker.cors_vocabulary import normalise_origin
+from checker.cors_vocabulary import normalise_origin, request_headers_value
 from checker.model import ProbeSpec, Target
 
 ARBITRARY_ORIGIN = "https://evil.example"
@@ -28,7 +28,8 @@ ARBITRARY_ORIGIN = "https://evil.example"
 ATTACKER_ZONE = "evil.test"
 
 PREFLIGHT_METHOD = "PUT"
-PREFLIGHT_HEADERS = "content-type, authorization"
+# Written as a browser writes Access-Control-Request-Headers: "authorization,content-type".
+PREFLIGHT_HEADERS = request_headers_value(("content-type", "authorization"))
 
 # Probe id prefixes: ``<prefix><label>``. The analyzers tell the request kind from them.
 GET_PREFIX = "cors.get."
