@@ -481,6 +481,16 @@ ROWS: tuple[Row, ...] = (
         evidence=("access-control-allow-headers",),
     ),
     cors(
+        "cors.expose-headers-invalid",
+        LOW,
+        -2,
+        "Access-Control-Expose-Headers is not a list of header names",
+        "Browsers cannot read the list, so scripts on the allowed origins see none of the "
+        "headers it was meant to expose.",
+        glossary="mistake-allow-list-invalid",
+        evidence=("access-control-expose-headers",),
+    ),
+    cors(
         "cors.preflight-method-not-allowed",
         INFO,
         0,

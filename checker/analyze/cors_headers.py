@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from checker.analyze.cors_answers import (
     ACAPN,
+    ACEH,
     ERROR,
     GET,
     PRIVATE_NETWORK,
@@ -71,6 +72,25 @@ def allow_credentials_syntax(items: tuple[Answer, ...]) -> Iterator[Finding]:
         title=f"Access-Control-Allow-Credentials is “{short(values[0])}”; only “true” has effect",
         exchanges=probe_ids(wrong),
         facts=wrong[0].facts() + (("values seen", quote(" | ".join(values))),),
+    )
+
+
+def expose_headers_syntax(items: tuple[Answer, ...]) -> Iterator[Finding]:
+    """An unreadable Expose-Headers list exposes nothing beyond the safelisted headers."""
+    wrong = [
+        a for a in items if a.kind in (GET, ERROR) and a.allows and not a.header_list(ACEH).valid
+    ]
+    if not wrong:
+        return
+    shown = wrong[0]
+    bad = shown.header_list(ACEH).invalid
+    yield finding(
+        "cors.expose-headers-invalid",
+        title=f"Access-Control-Expose-Headers holds “{short(bad[0])}”, which is not a name: "
+        "scripts can read none of the headers it lists",
+        exchanges=probe_ids(wrong),
+        facts=shown.facts()
+        + ((ACEH, quote(shown.header_combined(ACEH) or "")), ("not a token", quote(bad[0]))),
     )
 
 
@@ -146,6 +166,7 @@ def analyze_headers(items: tuple[Answer, ...]) -> list[Finding]:
     for check in (
         allow_origin_syntax,
         allow_credentials_syntax,
+        expose_headers_syntax,
         wildcard_with_credentials,
         missing_vary,
         error_without_cors,

@@ -29,7 +29,7 @@ from checker.cors_vocabulary import (
     request_headers_value,
 )
 from checker.model import Response
-from checker.simulate import NoResponse, Outgoing, SimRequest, simulate
+from checker.simulate import NoResponse, Outgoing, SimRequest, exposed_header_names, simulate
 from checker.target import parse_origin
 from tests.checker.analyzers.cors_observations import findings
 from tests.checker.cors_sites import FRONTEND, URL
@@ -219,6 +219,39 @@ def test_the_issue_case_is_blocked_in_chromium_too_and_the_scan_says_so():
     assert facts["not a token"] == "bad value"
     assert finding.severity.value not in ("pass", "ok", "info")
     assert finding.glossary == "mistake-allow-list-invalid"
+
+
+@pytest.mark.parametrize(
+    ("expose", "readable"),
+    [
+        (["X-Total"], True),
+        (["x-total, X-Other"], True),
+        ([",, X-Total ,"], True),
+        (["X-Other", "X-Total"], True),  # repeated headers are one list
+        (["X-Total, bad value"], False),  # one bad item spoils the list (measured in Chromium)
+        (["X-Total X"], False),
+        ([""], False),
+    ],
+)
+def test_the_scan_flags_an_expose_list_exactly_when_the_simulator_hides_the_header(
+    expose, readable
+):
+    def respond(request: ReceivedRequest) -> Answer:
+        headers: Headers = [("X-Total", "3"), ("Vary", "Origin")]
+        if request.header("Origin") == FRONTEND:
+            headers += ANONYMOUS + [("Access-Control-Expose-Headers", value) for value in expose]
+        return (204 if request.method == "OPTIONS" else 200), headers, b""
+
+    answer = Response(200, tuple(respond(ReceivedRequest("GET", "/", _origin_header()))[1]))
+    assert ("x-total" in exposed_header_names(answer, "omit")) is readable
+    invalid = "cors.expose-headers-invalid" in findings(respond, frontend=FRONTEND)
+    assert invalid is (not readable and expose != [""])
+
+
+def _origin_header() -> Message:
+    message = Message()
+    message["Origin"] = FRONTEND
+    return message
 
 
 # --- The vocabulary itself ----------------------------------------------------------------

@@ -236,6 +236,10 @@ CASES: tuple[Case, ...] = (
             ("Access-Control-Expose-Headers", "X-Total X"),
         ),
     ),
+    Case(
+        "expose-listed-beside-a-bad-item",
+        at(STAR, ("X-Total", "3"), ("Access-Control-Expose-Headers", "X-Total, bad value")),
+    ),
     # --- which requests need a preflight ---
     Case(
         "content-type-text-plain",
