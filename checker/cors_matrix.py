@@ -17,10 +17,10 @@ import ipaddress
 import secrets
 from dataclasses import dataclass
 from functools import cache
-from urllib.parse import urlsplit
 
 from publicsuffixlist import PublicSuffixList
 
+from checker.cors_vocabulary import normalise_origin, request_headers_value
 from checker.model import ProbeSpec, Target
 
 ARBITRARY_ORIGIN = "https://evil.example"
@@ -28,7 +28,8 @@ ARBITRARY_ORIGIN = "https://evil.example"
 ATTACKER_ZONE = "evil.test"
 
 PREFLIGHT_METHOD = "PUT"
-PREFLIGHT_HEADERS = "content-type, authorization"
+# Written as a browser writes Access-Control-Request-Headers: "authorization,content-type".
+PREFLIGHT_HEADERS = request_headers_value(("content-type", "authorization"))
 
 # Probe id prefixes: ``<prefix><label>``. The analyzers tell the request kind from them.
 GET_PREFIX = "cors.get."
@@ -244,24 +245,6 @@ def probe_origins(target: Target, frontend_origin: str | None = None) -> list[Pr
             seen.add(candidate.origin)
             unique.append(candidate)
     return unique
-
-
-def normalise_origin(value: str) -> str:
-    """An origin as a browser serialises it: lower-case scheme and host, no default port."""
-    text = value.strip()
-    if text == "null" or "://" not in text:
-        return text
-    parts = urlsplit(text)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        return text.rstrip("/")
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    default = {"http": 80, "https": 443}.get(scheme)
-    return f"{scheme}://{host}" if port in (None, default) else f"{scheme}://{host}:{port}"
 
 
 def origin_family(label: str | None) -> str | None:

@@ -461,6 +461,36 @@ ROWS: tuple[Row, ...] = (
         evidence=PREFLIGHT,
     ),
     cors(
+        "cors.preflight-allow-methods-invalid",
+        LOW,
+        -5,
+        "Access-Control-Allow-Methods is not a list of method names",
+        "Browsers cannot read the list, so every request that needs a preflight fails, even for "
+        "the origins and methods the site means to allow.",
+        glossary="mistake-allow-list-invalid",
+        evidence=("access-control-allow-methods",),
+    ),
+    cors(
+        "cors.preflight-allow-headers-invalid",
+        LOW,
+        -5,
+        "Access-Control-Allow-Headers is not a list of header names",
+        "Browsers cannot read the list, so every request that needs a preflight fails, even for "
+        "the origins and headers the site means to allow.",
+        glossary="mistake-allow-list-invalid",
+        evidence=("access-control-allow-headers",),
+    ),
+    cors(
+        "cors.expose-headers-invalid",
+        LOW,
+        -2,
+        "Access-Control-Expose-Headers is not a list of header names",
+        "Browsers cannot read the list, so scripts on the allowed origins see none of the "
+        "headers it was meant to expose.",
+        glossary="mistake-allow-list-invalid",
+        evidence=("access-control-expose-headers",),
+    ),
+    cors(
         "cors.preflight-method-not-allowed",
         INFO,
         0,

@@ -23,10 +23,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
-import httpx
-
+from checker.cors_vocabulary import DEFAULT_PORTS as _DEFAULT_PORTS
+from checker.cors_vocabulary import HTTP_WHITESPACE as _HTTP_WHITESPACE
+from checker.cors_vocabulary import TOKEN as _TOKEN
+from checker.cors_vocabulary import URL as _URL
+from checker.cors_vocabulary import allow_origin_failure as _origin_failure
+from checker.cors_vocabulary import combined, parse_header_list, request_headers_value
+from checker.cors_vocabulary import parse_url as _parse_url
 from checker.model import Exchange, Headers, Response
 from checker.target import parse_origin
 
@@ -98,8 +103,6 @@ _UNSAFE_BYTES = frozenset(
     + [0x22, 0x28, 0x29, 0x3A, 0x3C, 0x3E, 0x3F, 0x40, 0x5B, 0x5C, 0x5D, 0x7B, 0x7D, 0x7F]
 )
 _LANGUAGE_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz *,-.;=")
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_HTTP_WHITESPACE = " \t\r\n"
 _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
 
 
@@ -253,72 +256,13 @@ class Verdict:
         return self.chromium is None or self.chromium.allowed == self.allowed
 
 
-# --- URLs and origins ------------------------------------------------------------------------
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-@dataclass(frozen=True)
-class _URL:
-    scheme: str
-    host: str
-    port: int | None
-    path: str  # path plus query
-    has_credentials: bool
-
-    @property
-    def origin(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        default = _DEFAULT_PORTS.get(self.scheme)
-        port = "" if self.port is None or self.port == default else f":{self.port}"
-        return f"{self.scheme}://{host}{port}"
-
-    @property
-    def href(self) -> str:
-        return f"{self.origin}{self.path}"
-
-
-def _parse_url(raw: str) -> _URL | None:
-    try:
-        parts = urlsplit(raw.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if not scheme or (scheme in _DEFAULT_PORTS and not parts.hostname):
-        return None
-    path = parts.path or "/"
-    if parts.query:
-        path = f"{path}?{parts.query}"
-    host = (parts.hostname or "").lower()
-    if not host.isascii():  # browsers send and compare origins with the IDNA (punycode) host
-        try:
-            host = httpx.URL(f"http://{host}/").raw_host.decode("ascii")
-        except (httpx.InvalidURL, UnicodeError, ValueError):
-            return None
-    return _URL(
-        scheme=scheme,
-        host=host,
-        port=port,
-        path=path,
-        has_credentials=parts.username is not None or parts.password is not None,
-    )
+# --- URLs and origins (parsed by checker.cors_vocabulary) -------------------------------------
 
 
 def serialise_origin(raw: str) -> str:
     """The origin as a browser writes it in ``Origin`` (IDNA host, no default port); raises
     ValueError when it is not one. One serialiser for the form, the report and the simulator."""
     return parse_origin(raw)
-
-
-def _looks_like_url(value: str) -> bool:
-    """Chromium's loose test behind 'contains the invalid value': does it parse as a URL?"""
-    url = _parse_url(value)
-    if url is None:
-        return False
-    if url.scheme in _DEFAULT_PORTS:
-        return re.fullmatch(r"[a-z0-9.\-_~]+|[0-9a-f:.]+", url.host) is not None
-    return re.fullmatch(r"[a-z][a-z0-9+.\-]*", url.scheme) is not None
 
 
 # --- Header value rules ----------------------------------------------------------------------
@@ -411,29 +355,8 @@ def unsafe_header_names(headers: Headers, rules: Rules = STANDARD) -> tuple[str,
     return tuple(sorted(unsafe))
 
 
-def parse_header_list(value: str | None) -> tuple[str, ...] | None:
-    """Split a ``#token`` list (``Access-Control-Allow-Methods`` and friends).
-
-    Returns None when the header is absent and ``()`` never for a failure: a value that is not a
-    comma-separated list of tokens raises ``ValueError``. Empty items are allowed, as the list
-    syntax says they must be.
-    """
-    if value is None:
-        return None
-    items = []
-    for item in value.split(","):
-        item = _strip(item)
-        if not item:
-            continue
-        if not _TOKEN.fullmatch(item):
-            raise ValueError(item)
-        items.append(item)
-    return tuple(items)
-
-
 def _combined(response: Response, name: str) -> str | None:
-    values = response.header_all(name)
-    return ", ".join(values) if values else None
+    return combined(response.header_all(name))
 
 
 def exposed_header_names(
@@ -1004,7 +927,7 @@ def _preflight(
 ) -> None:
     sent: list[tuple[str, str]] = [("Accept", "*/*"), ("Access-Control-Request-Method", method)]
     if unsafe:
-        sent.append(("Access-Control-Request-Headers", ",".join(unsafe)))
+        sent.append(("Access-Control-Request-Headers", request_headers_value(unsafe)))
     sent.append(("Origin", serialised))
     response = _ask(run, Outgoing(hop, "preflight", "OPTIONS", url.href, tuple(sent)))
     include = run.request.credentials == "include"
@@ -1142,20 +1065,6 @@ def _cors_check(
 
 def _shown(value: str | None) -> str:
     return "absent" if value is None else f"'{value}'"
-
-
-def _origin_failure(acao: str | None, serialised: str, include: bool) -> str | None:
-    if acao is None:
-        return "allow-origin-missing"
-    if acao == "*":
-        return "allow-origin-wildcard-credentials" if include else None
-    if acao == serialised:
-        return None
-    if " " in acao or "," in acao:
-        return "allow-origin-multiple"
-    if acao != "null" and not _looks_like_url(acao):
-        return "allow-origin-invalid"
-    return "allow-origin-mismatch"
 
 
 def _follow(run: _Run, response: Response, url: _URL, cors: bool, hop: int) -> _URL:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from checker.cors_vocabulary import NULL_ORIGIN, serialise
 from checker.model import Target
 
 MAX_INPUT_LENGTH = 2048
@@ -136,14 +137,14 @@ def parse_target(raw: str) -> Target:
 def parse_origin(raw: str) -> str:
     """Validate a browser origin such as ``https://app.example:8443`` and return it serialised."""
     text = (raw or "").strip()
-    if text == "null":
+    if text == NULL_ORIGIN:
         return text
     if "://" not in text:
         raise TargetError("An origin starts with http:// or https://, e.g. https://app.example.")
     target = parse_target(text)
     if target.path not in ("", "/") or text.rstrip("/").count("/") > 2:
         raise TargetError("An origin has no path: use only scheme, host and port.")
-    return target.origin
+    return serialise(target.scheme, target.host, target.port)
 
 
 class LocationError(ValueError):

@@ -3,7 +3,6 @@ response headers as a browser would parse them (Fetch standard), without judging
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -14,6 +13,20 @@ from checker.cors_matrix import (
     PREFLIGHT_PREFIX,
     PRIVATE_NETWORK_PREFIX,
     origin_family,
+)
+from checker.cors_vocabulary import (  # noqa: F401  (re-exported: the analyzers import them here)
+    ACAC,
+    ACAH,
+    ACAM,
+    ACAO,
+    ACAPN,
+    ACEH,
+    ACMA,
+    HeaderList,
+    combined,
+    is_true,
+    parse_list,
+    strip,
 )
 from checker.model import Exchange, Observation, Response
 
@@ -28,44 +41,6 @@ _KINDS = (
     (PRIVATE_NETWORK_PREFIX, PRIVATE_NETWORK),
     (ERROR_PREFIX, ERROR),
 )
-
-_OWS = " \t"
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-
-ACAO = "access-control-allow-origin"
-ACAC = "access-control-allow-credentials"
-ACAM = "access-control-allow-methods"
-ACAH = "access-control-allow-headers"
-ACEH = "access-control-expose-headers"
-ACMA = "access-control-max-age"
-ACAPN = "access-control-allow-private-network"
-
-
-@dataclass(frozen=True)
-class HeaderList:
-    """A comma-separated CORS header as a browser splits it: OWS-trimmed items, empties dropped.
-
-    ``invalid`` holds the items that are not HTTP tokens; a browser fails the whole preflight on
-    them. ``present`` is False when the header was not sent at all.
-    """
-
-    items: tuple[str, ...] = ()
-    invalid: tuple[str, ...] = ()
-    present: bool = False
-
-    @property
-    def lower(self) -> frozenset[str]:
-        return frozenset(item.lower() for item in self.items)
-
-
-def parse_list(values: list[str]) -> HeaderList:
-    if not values:
-        return HeaderList()
-    combined = ", ".join(values)  # what a browser's header-list "get" returns
-    items = tuple(item.strip(_OWS) for item in combined.split(","))
-    items = tuple(item for item in items if item)
-    invalid = tuple(item for item in items if not _TOKEN.match(item))
-    return HeaderList(items, invalid, present=True)
 
 
 def kind_of(probe: str) -> str | None:
@@ -99,7 +74,7 @@ class Answer:
 
     @cached_property
     def allow_origin(self) -> tuple[str, ...]:
-        return tuple(value.strip(_OWS) for value in self.response.header_all(ACAO))
+        return tuple(strip(value) for value in self.response.header_all(ACAO))
 
     @property
     def has_cors(self) -> bool:
@@ -113,7 +88,7 @@ class Answer:
     @property
     def echoes(self) -> bool:
         """The answer names the very origin that was sent (and a browser would accept that)."""
-        return self.origin is not None and self.single_allow_origin == self.origin
+        return self.origin is not None and combined(self.allow_origin) == self.origin
 
     @property
     def wildcard(self) -> bool:
@@ -125,19 +100,22 @@ class Answer:
 
     @cached_property
     def allow_credentials(self) -> str | None:
-        values = self.response.header_all(ACAC)
-        return ", ".join(value.strip(_OWS) for value in values) if values else None
+        return combined(self.response.header_all(ACAC))
 
     @property
     def credentials(self) -> bool:
         # Fetch compares the value with `true` byte for byte: `True` or `true, true` do not count.
-        return self.allow_credentials == "true"
+        return is_true(self.response.header_all(ACAC))
 
     def header(self, name: str) -> str | None:
         return self.response.header(name)
 
     def header_list(self, name: str) -> HeaderList:
         return parse_list(self.response.header_all(name))
+
+    def header_combined(self, name: str) -> str | None:
+        """The header as a browser reads it: every value, joined with ", "."""
+        return combined(self.response.header_all(name))
 
     def facts(self) -> tuple[tuple[str, str], ...]:
         """The evidence a reader needs: what we sent and what the CORS headers said."""

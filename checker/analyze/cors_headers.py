@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 from checker.analyze.cors_answers import (
     ACAPN,
+    ACEH,
     ERROR,
     GET,
     PRIVATE_NETWORK,
@@ -19,33 +19,13 @@ from checker.analyze.cors_answers import (
     probe_ids,
 )
 from checker.analyze.evidence import quote, short
-from checker.cors_matrix import normalise_origin
+from checker.cors_vocabulary import PATH, SLASH, is_true, origin_problem
 from checker.findings import finding
 from checker.model import Finding, Severity
 
-SLASH = "it ends with a slash, which an Origin header never does"
-PATH = "it holds a path, which an origin never has"
 # The entry that explains a problem best; the rest are covered by the browser's error message.
 # A path or a trailing slash is a mistake of its own, with its own explanation.
 WITH_PATH = (SLASH, PATH)
-
-
-def origin_problem(value: str) -> str | None:
-    """Why an Access-Control-Allow-Origin value can never equal a browser's Origin, if it can't."""
-    if value in ("*", "null"):
-        return None
-    if "://" not in value:
-        return "it has no scheme (an origin looks like https://app.example)"
-    parts = urlsplit(value)
-    if parts.path == "/":
-        return SLASH
-    if parts.path or parts.query or parts.fragment:
-        return PATH
-    if "@" in parts.netloc:
-        return "it holds a user name, which an origin never has"
-    if normalise_origin(value) != value:
-        return "browsers write origins in lower case without the default port"
-    return None
 
 
 def _multiple(answer: Answer) -> bool:
@@ -92,6 +72,25 @@ def allow_credentials_syntax(items: tuple[Answer, ...]) -> Iterator[Finding]:
         title=f"Access-Control-Allow-Credentials is “{short(values[0])}”; only “true” has effect",
         exchanges=probe_ids(wrong),
         facts=wrong[0].facts() + (("values seen", quote(" | ".join(values))),),
+    )
+
+
+def expose_headers_syntax(items: tuple[Answer, ...]) -> Iterator[Finding]:
+    """An unreadable Expose-Headers list exposes nothing beyond the safelisted headers."""
+    wrong = [
+        a for a in items if a.kind in (GET, ERROR) and a.allows and not a.header_list(ACEH).valid
+    ]
+    if not wrong:
+        return
+    shown = wrong[0]
+    bad = shown.header_list(ACEH).invalid
+    yield finding(
+        "cors.expose-headers-invalid",
+        title=f"Access-Control-Expose-Headers holds “{short(bad[0])}”, which is not a name: "
+        "scripts can read none of the headers it lists",
+        exchanges=probe_ids(wrong),
+        facts=shown.facts()
+        + ((ACEH, quote(shown.header_combined(ACEH) or "")), ("not a token", quote(bad[0]))),
     )
 
 
@@ -148,7 +147,7 @@ def _private_address(address: str | None) -> bool:
 def private_network(items: tuple[Answer, ...]) -> Iterator[Finding]:
     """Granting Private Network Access to a foreign origin matters where the host is private."""
     for answer in (a for a in items if a.kind == PRIVATE_NETWORK):
-        if (answer.header(ACAPN) or "").strip() != "true" or not answer.allows:
+        if not is_true(answer.response.header_all(ACAPN)) or not answer.allows:
             continue
         private = _private_address(answer.exchange.address)
         yield finding(
@@ -167,6 +166,7 @@ def analyze_headers(items: tuple[Answer, ...]) -> list[Finding]:
     for check in (
         allow_origin_syntax,
         allow_credentials_syntax,
+        expose_headers_syntax,
         wildcard_with_credentials,
         missing_vary,
         error_without_cors,

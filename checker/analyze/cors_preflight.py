@@ -7,7 +7,6 @@ request asks for PUT with ``content-type`` and ``authorization``, the shape of a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from checker.analyze.cors_answers import (
@@ -24,6 +23,12 @@ from checker.analyze.cors_answers import (
 )
 from checker.analyze.evidence import quote
 from checker.cors_matrix import ARBITRARY, FRONTEND, PREFLIGHT_HEADERS, PREFLIGHT_METHOD, SELF
+from checker.cors_vocabulary import (
+    HeaderList,
+    header_allowed,
+    method_allowed,
+    parse_max_age,
+)
 from checker.findings import finding
 from checker.model import Finding
 
@@ -31,7 +36,10 @@ REFERENCE_LABELS = (FRONTEND, SELF, ARBITRARY)
 
 # Browsers silently shorten a longer preflight cache lifetime to these (seconds).
 MAX_AGE_CAPS = (("Chromium", 7200), ("Firefox", 86400))
-_DELTA_SECONDS = re.compile(r"^[0-9]+$")
+INVALID_LIST_IDS = {
+    ACAM: "cors.preflight-allow-methods-invalid",
+    ACAH: "cors.preflight-allow-headers-invalid",
+}
 
 
 def reference(items: tuple[Answer, ...]) -> tuple[Answer | None, Answer | None]:
@@ -64,13 +72,32 @@ def preflight_status(get: Answer | None, preflight: Answer | None) -> Iterator[F
     )
 
 
+def invalid_list(preflight: Answer, header: str, parsed: HeaderList) -> Finding:
+    """A list a browser cannot read fails the whole preflight, whatever else it names."""
+    shown = quote(preflight.header_combined(header) or "")
+    bad = quote(", ".join(parsed.invalid), 40)
+    return finding(
+        INVALID_LIST_IDS[header],
+        title=f"{header.title()} holds “{bad}”, which is not a name: "
+        "browsers fail every preflight on it",
+        exchanges=(preflight.probe,),
+        facts=preflight.facts() + ((header, shown), ("not a token", quote(parsed.invalid[0]))),
+    )
+
+
 def preflight_grants(preflight: Answer | None) -> Iterator[Finding]:
     """Whether the method and headers asked for are granted, read as a browser reads them."""
     if preflight is None or not preflight.allows or not 200 <= preflight.status < 300:
         return
     credentials = preflight.credentials  # with credentials a `*` is only a literal name
     methods = preflight.header_list(ACAM)
-    if PREFLIGHT_METHOD not in methods.items and ("*" not in methods.items or credentials):
+    names = preflight.header_list(ACAH)
+    # A browser parses both lists before it looks for the method: the first bad one decides.
+    for header, parsed in ((ACAM, methods), (ACAH, names)):
+        if not parsed.valid:
+            yield invalid_list(preflight, header, parsed)
+            return
+    if not method_allowed(PREFLIGHT_METHOD, methods.items, credentials):
         facts = preflight.facts() + ((ACAM, quote(", ".join(methods.items) or "(absent)")),)
         if PREFLIGHT_METHOD.lower() in methods.items:
             facts += (("why", "method names are case-sensitive: browsers send PUT upper-case"),)
@@ -80,14 +107,13 @@ def preflight_grants(preflight: Answer | None) -> Iterator[Finding]:
             exchanges=(preflight.probe,),
             facts=facts,
         )
-    allowed = preflight.header_list(ACAH).lower
-    wildcard = "*" in allowed and not credentials
+    wildcard = "*" in names.lower and not credentials
     missing = [
         name
-        for name in parse_list([PREFLIGHT_HEADERS]).lower
-        if name not in allowed and not (wildcard and name != "authorization")
+        for name in sorted(parse_list(PREFLIGHT_HEADERS).lower)
+        if not header_allowed(name, names.items, credentials)
     ]
-    shown = quote(preflight.header(ACAH) or "(absent)")
+    shown = quote(preflight.header_combined(ACAH) or "(absent)")
     if "authorization" in missing and wildcard:
         missing.remove("authorization")
         yield finding(
@@ -125,16 +151,11 @@ def wildcard_literal(items: tuple[Answer, ...]) -> Iterator[Finding]:
     )
 
 
-def parse_max_age(value: str) -> int | None:
-    text = value.strip(" \t")
-    return int(text) if _DELTA_SECONDS.match(text) else None
-
-
 def max_age(items: tuple[Answer, ...]) -> Iterator[Finding]:
     seen = [
         (a, value)
         for a in items
-        if a.kind in (PREFLIGHT, PRIVATE_NETWORK) and (value := a.header(ACMA)) is not None
+        if a.kind in (PREFLIGHT, PRIVATE_NETWORK) and (value := a.header_combined(ACMA)) is not None
     ]
     invalid = [(a, v) for a, v in seen if parse_max_age(v) is None]
     if invalid:

@@ -138,6 +138,20 @@ CASES: tuple[Case, ...] = (
     ),
     Case("methods-unparsable", at(STAR, preflight=allow("PUT GET", None, STAR)), method="PUT"),
     Case(
+        "methods-listed-beside-a-bad-item",
+        at(APP, CRED, preflight=allow("GET, PUT, bad value", "content-type", APP, CRED)),
+        method="PUT",
+        headers=(("Content-Type", "application/json"),),
+        credentials="include",
+        why="one item that is not a token spoils the whole list, PUT included (issue 11)",
+    ),
+    Case(
+        "headers-listed-beside-a-bad-item",
+        at(STAR, preflight=allow("PUT", "x-api-key, bad value", STAR)),
+        method="PUT",
+        headers=(("X-Api-Key", "k"),),
+    ),
+    Case(
         "methods-empty-items",
         at(STAR, preflight=allow(",PUT,, ", "", STAR)),
         method="PUT",
@@ -221,6 +235,10 @@ CASES: tuple[Case, ...] = (
             ("Content-Type", "text/plain"),
             ("Access-Control-Expose-Headers", "X-Total X"),
         ),
+    ),
+    Case(
+        "expose-listed-beside-a-bad-item",
+        at(STAR, ("X-Total", "3"), ("Access-Control-Expose-Headers", "X-Total, bad value")),
     ),
     # --- which requests need a preflight ---
     Case(
