@@ -32,6 +32,7 @@ from checker.cors_matrix import (
     PREFLIGHT_PREFIX,
     probe_origins,
 )
+from checker.findings import row_for
 from checker.model import (
     Endpoint,
     EndpointResult,
@@ -39,7 +40,6 @@ from checker.model import (
     Finding,
     Observation,
     ProbeSpec,
-    Severity,
 )
 from checker.target import TargetError, parse_target
 
@@ -51,6 +51,9 @@ OPENAPI_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "
 # reads only their paths.
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 MAX_PATH_LENGTH = 1024
+# The most endpoints one scan may be set to probe, whatever the setting asks (each costs about
+# fifty requests).
+MAX_ENDPOINTS = 200
 # At most this many paths in a document or list are read at all (the scan probes far fewer).
 MAX_LISTED = 5000
 PLACEHOLDER = "1"
@@ -301,7 +304,7 @@ def fill(path: str, types: dict[str, str] | None = None) -> str:
 
 def cap(endpoints: Sequence[Endpoint], limit: int) -> tuple[tuple[Endpoint, ...], str | None]:
     """The endpoints to probe and, when the list was cut, a sentence that says so."""
-    limit = max(0, int(limit))
+    limit = min(max(0, int(limit)), MAX_ENDPOINTS)
     if len(endpoints) <= limit:
         return tuple(endpoints), None
     return tuple(endpoints[:limit]), (
@@ -394,7 +397,8 @@ async def fetch_document(session: Any, url: str) -> bytes:
         raise EndpointsError(f"The OpenAPI document at {url} could not be read: {error}")
     if truncated:
         raise EndpointsError(
-            f"The OpenAPI document at {url} is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB."
+            f"The OpenAPI document at {url} is larger than "
+            f"{MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB."
         )
     return bytes(body)
 
@@ -499,7 +503,12 @@ def _fold(items: list[tuple[str, Finding]]) -> Finding:
     where = list(dict.fromkeys(path for path, _ in items))
     worst = min((f for _, f in items), key=lambda f: f.severity.rank)
     exchanges = tuple(dict.fromkeys(e for _, f in items for e in f.exchanges))
-    title = worst.title if len(where) == 1 else f"{worst.title} (on {len(where)} endpoints)"
+    # Each endpoint's own line may name its own values; when they differ, the catalogue's
+    # line speaks for all of them and the facts of the worst one stay as the example.
+    titles = {f.title for _, f in items}
+    title = worst.title if len(titles) == 1 else row_for(worst.id).title
+    if len(where) > 1:
+        title = f"{title} (on {len(where)} endpoints)"
     return replace(
         worst,
         title=title,
