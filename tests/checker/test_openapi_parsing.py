@@ -157,5 +157,6 @@ def test_the_cap_cuts_the_list_and_says_so():
     chosen, note = cap(endpoints, 20)
     assert chosen == endpoints[:20]
     assert note == (
-        "The API has 25 endpoints; the first 20 were probed (the limit of endpoints per scan is 20)."
+        "The API has 25 endpoints; the first 20 were probed "
+        "(the limit of endpoints per scan is 20)."
     )
