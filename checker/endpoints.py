@@ -445,11 +445,17 @@ async def probe(session: Any, observation: Observation) -> Probed:
 # ---- judging ---------------------------------------------------------------------------------
 
 
+_ENDPOINT_PROBE = re.compile(r"^api\.[0-9]+\.(?:(?:GET|HEAD|POST|PUT|PATCH|DELETE)\.)?")
+
+
+def local_id(probe_id: str) -> str:
+    """``api.3.PUT.cors.preflight.self`` → ``cors.preflight.self``: the id the analyzers know.
+    Any other probe id is its own."""
+    return _ENDPOINT_PROBE.sub("", probe_id, count=1)
+
+
 def _local(probe_id: str, prefix: str) -> str:
-    """``api.3.PUT.cors.preflight.self`` → ``cors.preflight.self``: the id the analyzers know."""
-    rest = probe_id[len(prefix) :]
-    head, _, tail = rest.partition(".")
-    return tail if head in METHODS else rest
+    return local_id(probe_id)
 
 
 def endpoint_findings(
