@@ -14,21 +14,22 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import batch, engine, worker
+from bench import batch, endpoints, engine, worker
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    runs = parser.add_subparsers(dest="run", metavar="{engine,batch,worker}")
-    for module in (engine, batch, worker):
+    runs = parser.add_subparsers(dest="run", metavar="{engine,batch,worker,endpoints}")
+    for module in (engine, batch, worker, endpoints):
         name = module.__name__.rsplit(".", 1)[1]
         module.add_arguments(runs.add_parser(name, help=module.__doc__.splitlines()[0]))
     args = parser.parse_args(argv)
 
     if args.run is not None:
-        return {"engine": engine, "batch": batch, "worker": worker}[args.run].run(args)
+        modules = {"engine": engine, "batch": batch, "worker": worker, "endpoints": endpoints}
+        return modules[args.run].run(args)
     # All of them, each with its own defaults.
     status = 0
     for name, module in (("engine", engine), ("batch", batch), ("worker", worker)):
