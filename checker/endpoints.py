@@ -113,10 +113,12 @@ def _check_path(path: str, where: str) -> str:
 def _merge(endpoints: Iterable[Endpoint]) -> tuple[Endpoint, ...]:
     """One entry per path, its methods in the order of METHODS, paths in the order given."""
     merged: dict[str, set[str]] = {}
+    examples: dict[str, str | None] = {}
     for endpoint in endpoints:
         merged.setdefault(endpoint.path, set()).update(endpoint.methods)
+        examples.setdefault(endpoint.path, endpoint.example)
     return tuple(
-        Endpoint(path, tuple(m for m in METHODS if m in methods))
+        Endpoint(path, tuple(m for m in METHODS if m in methods), examples[path])
         for path, methods in merged.items()
     )
 
@@ -283,7 +285,8 @@ def parse_openapi(data: bytes | str) -> ApiDocument:
         types = _parameter_types(
             item.get("parameters"), *(item[m.lower()].get("parameters") for m in methods)
         )
-        endpoints.append(Endpoint(base + fill(path, types), methods))
+        example = base + fill(path, types)
+        endpoints.append(Endpoint(base + path, methods, example if types else None))
     if not endpoints:
         raise EndpointsError("The OpenAPI document describes no operation a browser could call.")
     return ApiDocument(
@@ -430,7 +433,7 @@ async def probe(session: Any, observation: Observation) -> Probed:
     results: list[EndpointResult] = []
     batches = []
     for index, endpoint in enumerate(chosen):
-        url = origin + fill(endpoint.path)
+        url = origin + (endpoint.example or fill(endpoint.path))
         specs = endpoint_specs(url, endpoint, index, options.frontend_origin)
         batches.append(session.send(url, specs, credentials=credentials))
         results.append(EndpointResult(endpoint.path, url, endpoint.methods))
@@ -454,10 +457,6 @@ def local_id(probe_id: str) -> str:
     return _ENDPOINT_PROBE.sub("", probe_id, count=1)
 
 
-def _local(probe_id: str, prefix: str) -> str:
-    return local_id(probe_id)
-
-
 def endpoint_findings(
     observation: Observation, result: EndpointResult, index: int
 ) -> list[Finding]:
@@ -465,12 +464,12 @@ def endpoint_findings(
     preflights that asked for that method; exchanges cited by their scan-wide ids."""
     prefix = endpoint_prefix(index)
     mine = [e for e in observation.endpoint_probes if e.probe.startswith(prefix)]
-    gets = [e for e in mine if _local(e.probe, prefix).startswith(GET_PREFIX)]
+    gets = [e for e in mine if local_id(e.probe).startswith(GET_PREFIX)]
     found: list[Finding] = []
     for method in result.methods or ("GET",):
         preflights = [e for e in mine if e.probe.startswith(f"{prefix}{method}.")]
-        local = {_local(e.probe, prefix): e.probe for e in (*gets, *preflights)}
-        probes = tuple(replace(e, probe=_local(e.probe, prefix)) for e in (*gets, *preflights))
+        local = {local_id(e.probe): e.probe for e in (*gets, *preflights)}
+        probes = tuple(replace(e, probe=local_id(e.probe)) for e in (*gets, *preflights))
         view = Observation(observation.target, chain=observation.chain, probes=probes)
         for f in cors.analyze(view):
             found.append(replace(f, exchanges=tuple(local.get(p, p) for p in f.exchanges)))

@@ -181,17 +181,28 @@ class Exchange:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One path of an API to probe, as written (``/users/{id}``), with its methods."""
+    """One path of an API to probe, as written (``/users/{id}``), with its methods; ``example``
+    is the path to request when its document said what its parameters hold (else each
+    ``{name}`` becomes a placeholder)."""
 
     path: str
     methods: tuple[str, ...] = ("GET",)
+    example: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "methods": list(self.methods)}
+        data: dict[str, Any] = {"path": self.path, "methods": list(self.methods)}
+        if self.example is not None:
+            data["example"] = self.example
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Endpoint:
-        return cls(str(data["path"]), tuple(str(m) for m in data.get("methods", ("GET",))))
+        example = data.get("example")
+        return cls(
+            str(data["path"]),
+            tuple(str(m) for m in data.get("methods", ("GET",))),
+            None if example is None else str(example),
+        )
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from tests.checker.api_site import OPENAPI, respond
 from tests.checker.command_line import json_lines, run_checker
 from tests.targets import TargetServer
 
-ORDERS = "/v1/orders/00000000-0000-4000-8000-000000000000"
+ORDERS = "/v1/orders/{orderId}"
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def test_an_openapi_file_probes_every_endpoint_and_names_the_bad_one(api, tmp_pa
     assert result.returncode == 0, result.stderr
     (row,) = json_lines(result.stdout)
     assert [e["path"] for e in row["endpoints"]] == [
-        "/v1/users/1",
+        "/v1/users/{id}",
         ORDERS,
         "/v1/public",
         "/v1/admin",
@@ -46,7 +46,7 @@ def test_an_openapi_url_is_fetched_by_the_scan_and_the_text_report_lists_endpoin
     assert result.returncode == 0, result.stderr
     assert "Endpoints (2):" in result.stdout
     assert "the first 2 were probed" in result.stdout
-    assert "  GET,DELETE /v1/orders/1: cors.reflect-origin-credentials" in result.stdout
+    assert "  GET,DELETE /v1/orders/{orderId}: cors.reflect-origin-credentials" in result.stdout
 
 
 def test_paths_come_from_a_file_and_from_the_command_line(api, tmp_path):

@@ -13,7 +13,8 @@ from checker.model import Endpoint
 from tests.checker.api_site import APP, OPENAPI, respond
 from tests.targets import TargetServer
 
-ORDERS = "/v1/orders/00000000-0000-4000-8000-000000000000"
+ORDERS = "/v1/orders/{orderId}"
+ORDER = "/v1/orders/00000000-0000-4000-8000-000000000000"  # as asked: a uuid
 
 
 @pytest.fixture
@@ -51,9 +52,10 @@ def test_the_endpoint_that_reflects_any_origin_with_credentials_is_caught_and_na
     assert "cors.reflect-origin-credentials" not in {f.id for f in without.findings}
     assert without.score > report.score  # the one bad endpoint costs the whole API
     by_path = {e.path: e for e in report.endpoints}
-    assert list(by_path) == ["/v1/users/1", ORDERS, "/v1/public", "/v1/admin"]
+    assert list(by_path) == ["/v1/users/{id}", ORDERS, "/v1/public", "/v1/admin"]
+    assert by_path[ORDERS].url == api.url + ORDER
     assert by_path[ORDERS].findings == ("cors.reflect-origin-credentials",)
-    assert by_path["/v1/users/1"].findings == ("cors.origin-allowlist-ok",)
+    assert by_path["/v1/users/{id}"].findings == ("cors.origin-allowlist-ok",)
     assert "cors.wildcard" in by_path["/v1/public"].findings
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from checker.endpoints import (
     MAX_DOCUMENT_BYTES,
+    MAX_ENDPOINTS,
     EndpointsError,
     cap,
     fill,
@@ -31,8 +32,12 @@ def test_a_json_document_gives_each_path_with_its_methods_under_the_servers_path
     assert document.base_path == "/v1"
     assert document.operations == 7
     assert document.endpoints == (
-        Endpoint("/v1/users/1", ("GET", "PUT")),
-        Endpoint("/v1/orders/00000000-0000-4000-8000-000000000000", ("GET", "DELETE")),
+        Endpoint("/v1/users/{id}", ("GET", "PUT"), "/v1/users/1"),
+        Endpoint(
+            "/v1/orders/{orderId}",
+            ("GET", "DELETE"),
+            "/v1/orders/00000000-0000-4000-8000-000000000000",
+        ),
         Endpoint("/v1/public", ("GET",)),
         Endpoint("/v1/admin", ("GET", "DELETE")),
     )
@@ -42,9 +47,13 @@ def test_a_json_document_gives_each_path_with_its_methods_under_the_servers_path
 def test_a_yaml_document_reads_the_same_with_a_relative_server():
     document = parse_openapi(OPENAPI_YAML.encode())
 
+    assert [(e.path, e.example) for e in document.endpoints][:2] == [
+        ("/v1/users/{id}", None),  # no schema: the scan fills the placeholder
+        ("/v1/orders/{orderId}", None),
+    ]
     assert [e.path for e in document.endpoints] == [
-        "/v1/users/1",
-        "/v1/orders/1",
+        "/v1/users/{id}",
+        "/v1/orders/{orderId}",
         "/v1/public",
         "/v1/admin",
     ]
@@ -159,4 +168,15 @@ def test_the_cap_cuts_the_list_and_says_so():
     assert note == (
         "The API has 25 endpoints; the first 20 were probed "
         "(the limit of endpoints per scan is 20)."
+    )
+
+
+def test_no_setting_makes_a_scan_probe_more_than_the_hard_ceiling():
+    endpoints = tuple(Endpoint(f"/e{i}") for i in range(MAX_ENDPOINTS + 50))
+
+    chosen, note = cap(endpoints, 10_000)
+
+    assert len(chosen) == MAX_ENDPOINTS
+    assert note.endswith(
+        f"the first {MAX_ENDPOINTS} were probed (the limit of endpoints per scan is {MAX_ENDPOINTS})."
     )
