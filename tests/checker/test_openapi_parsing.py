@@ -178,5 +178,6 @@ def test_no_setting_makes_a_scan_probe_more_than_the_hard_ceiling():
 
     assert len(chosen) == MAX_ENDPOINTS
     assert note.endswith(
-        f"the first {MAX_ENDPOINTS} were probed (the limit of endpoints per scan is {MAX_ENDPOINTS})."
+        f"the first {MAX_ENDPOINTS} were probed "
+        f"(the limit of endpoints per scan is {MAX_ENDPOINTS})."
     )
