@@ -354,7 +354,8 @@ def endpoint_specs(
 
 async def fetch_document(session: Any, url: str) -> bytes:
     """The OpenAPI document at ``url``, through the scan's guard, client and deadline."""
-    from checker.retrieve import _read_capped  # the capped, bounded body reader of retrieve
+    # retrieve's own sentences and its capped, bounded body reader (retrieve imports this module)
+    from checker.retrieve import _read_capped, describe_error
 
     try:
         parse_target(url)
@@ -393,9 +394,8 @@ async def fetch_document(session: Any, url: str) -> bytes:
                 f"The OpenAPI document at {url} did not arrive within {budget:.1f} s."
             ) from exc
         except (httpx.HTTPError, OSError) as exc:
-            raise EndpointsError(
-                f"The OpenAPI document at {url} could not be fetched: {exc}."
-            ) from exc
+            said = describe_error(exc, request.url, session.options.timeout)
+            raise EndpointsError(f"The OpenAPI document was not fetched: {said}") from exc
     if error:
         raise EndpointsError(f"The OpenAPI document at {url} could not be read: {error}")
     if truncated:

@@ -11,7 +11,7 @@ from checker import Options, Report, Severity, Status, scan
 from checker.endpoints import parse_openapi, parse_paths
 from checker.model import Endpoint
 from tests.checker.api_site import APP, OPENAPI, respond
-from tests.targets import TargetServer
+from tests.targets import RawServer, TargetServer
 
 ORDERS = "/v1/orders/{orderId}"
 ORDER = "/v1/orders/00000000-0000-4000-8000-000000000000"  # as asked: a uuid
@@ -156,3 +156,17 @@ def test_the_report_with_endpoints_survives_json(api, options):
     assert again.findings == report.findings
     table = [again.exchange(p) for p in again.endpoints[1].probes]
     assert {e.request.url for e in table} == {api.url + "/v1/orders/1"}
+
+
+def test_a_document_server_that_speaks_no_http_is_a_note_in_its_words(api, options):
+    def garbage(conn) -> None:
+        conn.recv(1000)
+        conn.sendall(b"NOT HTTP\r\n\r\n")
+
+    with RawServer(garbage) as broken:
+        report = scan(api.url + "/v1/", replace(options, openapi_url=broken.url + "/o.json"))
+
+    assert report.status is Status.OK
+    assert report.endpoints_note.startswith(
+        "The OpenAPI document was not fetched: 127.0.0.1 sent an answer that is not valid HTTP"
+    )
