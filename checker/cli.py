@@ -11,10 +11,17 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Any, NoReturn
 
 from checker.classify import PROFILE_NAMES, error_warning
+from checker.endpoints import (
+    MAX_DOCUMENT_BYTES,
+    MAX_ENDPOINTS,
+    EndpointsError,
+    parse_openapi,
+    parse_paths,
+)
 from checker.findings import PROFILES, with_catalogue
 from checker.model import Options, Report, Severity, Status
 from checker.netguard import DEFAULT_PORTS, parse_ports
@@ -103,11 +110,25 @@ def render_text(report: Report) -> str:
         modifier = modifiers.get(finding.id)
         score = f" ({modifier:+d})" if modifier else ""
         lines.append(f"  [{_MARK[finding.severity]}] {finding.id}{score}: {finding.title}")
+    lines.extend(_endpoint_lines(report))
     if report.not_applicable:
         lines.append("")
         lines.append(f"Not applicable to {PROFILE_NAMES.get(report.profile, report.profile)}:")
         lines.extend(f"  [--] {finding.id}: {finding.title}" for finding in report.not_applicable)
     return "\n".join(lines) + "\n"
+
+
+def _endpoint_lines(report: Report) -> list[str]:
+    """Whole-API scans: each endpoint probed and the findings seen on it."""
+    if not report.endpoints and not report.endpoints_note:
+        return []
+    lines = ["", f"Endpoints ({len(report.endpoints)}):"]
+    if report.endpoints_note:
+        lines.append(f"  Note: {report.endpoints_note}")
+    for endpoint in report.endpoints:
+        seen = ", ".join(endpoint.findings) or "no CORS answer to judge"
+        lines.append(f"  {','.join(endpoint.methods)} {endpoint.path}: {seen}")
+    return lines
 
 
 def _redirect_lines(report: Report) -> list[str]:
@@ -165,6 +186,16 @@ def grade_letter(text: str) -> str:
     return letter
 
 
+def endpoint_count(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= MAX_ENDPOINTS:
+        raise argparse.ArgumentTypeError(f"give a whole number from 0 to {MAX_ENDPOINTS}")
+    return number
+
+
 def concurrency(text: str) -> int:
     try:
         number = int(text)
@@ -220,6 +251,33 @@ def build_parser() -> Parser:
         metavar="'NAME: VALUE'",
         help="send this header too (repeatable), e.g. an Authorization for an API behind a "
         "token; only its name is ever shown",
+    )
+    parser.add_argument(
+        "--path",
+        action="append",
+        default=[],
+        metavar="'[METHODS] PATH'",
+        help="probe this endpoint too (repeatable), e.g. 'GET,DELETE /users/{id}'; templates "
+        "are filled with a harmless placeholder",
+    )
+    parser.add_argument(
+        "--paths",
+        metavar="FILE",
+        help="probe the endpoints listed in FILE, one a line in the form of --path",
+    )
+    parser.add_argument(
+        "--openapi",
+        metavar="FILE|URL",
+        help="probe every operation of this OpenAPI 3 document (JSON or YAML); a URL is "
+        "fetched by the scan itself, through the same address guard",
+    )
+    parser.add_argument(
+        "--max-endpoints",
+        type=endpoint_count,
+        default=None,
+        metavar="N",
+        help="probe at most N endpoints of an API (default: CHECKER_MAX_ENDPOINTS, else "
+        f"{Options.max_endpoints})",
     )
     parser.add_argument(
         "--concurrency",
@@ -419,6 +477,40 @@ def exit_code(reports: Iterable[Report], threshold: str | None) -> int:
     return max((outcome(report, threshold) for report in reports), default=PASSED)
 
 
+def api_options(args: argparse.Namespace, options: Options) -> Options:
+    """The endpoints of a whole-API scan, from --path, --paths and --openapi; raises
+    EndpointsError (or ValueError for CHECKER_MAX_ENDPOINTS) with a sentence."""
+    limit = args.max_endpoints
+    if limit is None:
+        setting = os.environ.get("CHECKER_MAX_ENDPOINTS", "").strip()
+        try:
+            limit = int(setting) if setting else Options.max_endpoints
+        except ValueError:
+            raise ValueError(f"CHECKER_MAX_ENDPOINTS: {setting!r} is not a number") from None
+    lines = list(args.path)
+    if args.paths:
+        try:
+            with open(args.paths, encoding="utf-8") as source:
+                lines += source.read().splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise EndpointsError(f"--paths {args.paths}: {error}") from None
+    found = parse_paths("\n".join(lines)) if lines else ()
+    openapi_url = None
+    if args.openapi and args.openapi.startswith(("http://", "https://")):
+        openapi_url = args.openapi
+    elif args.openapi:
+        try:
+            with open(args.openapi, "rb") as source:
+                data = source.read(MAX_DOCUMENT_BYTES + 1)
+        except OSError as error:
+            raise EndpointsError(f"--openapi {args.openapi}: {error}") from None
+        try:
+            found = found + parse_openapi(data).endpoints
+        except EndpointsError as error:
+            raise EndpointsError(f"--openapi {args.openapi}: {error.message}") from None
+    return replace(options, endpoints=tuple(found), openapi_url=openapi_url, max_endpoints=limit)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -435,6 +527,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         # A setting of ours, not the command line: nothing can be judged until it is fixed.
         parser.exit(NOT_JUDGED, f"{parser.prog}: {error}\n")
+
+    try:
+        options = api_options(args, options)
+    except (EndpointsError, ValueError) as error:
+        parser.error(str(getattr(error, "message", error)))
 
     terminal = sys.stderr.isatty() and len(targets) > 1
     output = Output(args.format, sys.stdout, hold=terminal and sys.stdout.isatty())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from checker import netguard, scoring
+from checker import endpoints, netguard, scoring
 from checker.analyze import run_analyzers
 from checker.classify import choose_profile, classify
 from checker.findings import weigh
@@ -135,7 +135,9 @@ async def _scan(target: Target, options: Options, ended: Ended) -> Report:
     kind = classify(final.response)
     profile, reason = choose_profile(kind, options.profile)
     # Probes that ran out of time have no response; the analyzers judge only what answered.
-    findings, not_applicable = weigh(run_analyzers(observation), profile)
+    # A whole-API scan folds each endpoint's CORS findings in, one finding per id at its worst.
+    found, api = endpoints.judge(observation, run_analyzers(observation))
+    findings, not_applicable = weigh(found, profile)
     result = scoring.grade(findings, profile)
     return ended(
         Status.OK,
@@ -153,6 +155,8 @@ async def _scan(target: Target, options: Options, ended: Ended) -> Report:
         response_kind=kind.kind,
         not_applicable=not_applicable,
         request_headers_note=held_back,
+        endpoints=api,
+        endpoints_note=observation.endpoints_note,
     )
 
 

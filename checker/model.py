@@ -180,6 +180,56 @@ class Exchange:
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """One path of an API to probe, as written (``/users/{id}``), with its methods; ``example``
+    is the path to request when its document said what its parameters hold (else each
+    ``{name}`` becomes a placeholder)."""
+
+    path: str
+    methods: tuple[str, ...] = ("GET",)
+    example: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"path": self.path, "methods": list(self.methods)}
+        if self.example is not None:
+            data["example"] = self.example
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Endpoint:
+        example = data.get("example")
+        return cls(
+            str(data["path"]),
+            tuple(str(m) for m in data.get("methods", ("GET",))),
+            None if example is None else str(example),
+        )
+
+
+@dataclass(frozen=True)
+class EndpointResult:
+    """What a whole-API scan probed on one endpoint: the URL asked (templates filled), the
+    probe ids of its CORS table, and the ids of the findings seen there."""
+
+    path: str
+    url: str
+    methods: tuple[str, ...]
+    probes: tuple[str, ...] = ()
+    findings: tuple[str, ...] = ()
+    error: str | None = None  # why the endpoint could not be probed, if it could not
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EndpointResult:
+        return cls(
+            path=data["path"],
+            url=data["url"],
+            methods=tuple(data.get("methods", ())),
+            probes=tuple(data.get("probes", ())),
+            findings=tuple(data.get("findings", ())),
+            error=data.get("error"),
+        )
+
+
+@dataclass(frozen=True)
 class Observation:
     """Everything ``retrieve`` collected for one target: the analyzers' only input."""
 
@@ -199,6 +249,11 @@ class Observation:
     # The final page fetched a second time (probe ``page.again``), when its CSP has a nonce:
     # a nonce that comes back the same is no secret.
     refetch: Exchange | None = None
+    # Whole-API scans (checker.endpoints): each endpoint asked for, its probes, and a sentence
+    # when the list was cut or the OpenAPI document could not be used.
+    endpoints: tuple[EndpointResult, ...] = ()
+    endpoint_probes: tuple[Exchange, ...] = ()
+    endpoints_note: str | None = None
 
     @property
     def final(self) -> Exchange:
@@ -221,7 +276,7 @@ class Observation:
     @property
     def exchanges(self) -> tuple[Exchange, ...]:
         extra = tuple(e for e in (self.https_probe, self.refetch) if e is not None)
-        return self.chain + self.http_chain + extra + self.probes
+        return self.chain + self.http_chain + extra + self.probes + self.endpoint_probes
 
 
 @dataclass(frozen=True)
@@ -282,6 +337,10 @@ class Report:
     # sentence when they were held back from requests that would otherwise have carried them.
     request_headers: tuple[str, ...] = ()
     request_headers_note: str | None = None
+    # Whole-API scans: one entry per endpoint probed (its CORS table is its probes), and a
+    # sentence when the list was cut or the OpenAPI document could not be used.
+    endpoints: tuple[EndpointResult, ...] = ()
+    endpoints_note: str | None = None
 
     @property
     def final_url(self) -> str | None:
@@ -338,6 +397,8 @@ class Report:
             not_applicable=tuple(finding(f) for f in data.get("not_applicable", ())),
             request_headers=tuple(str(name) for name in data.get("request_headers", ())),
             request_headers_note=data.get("request_headers_note"),
+            endpoints=tuple(EndpointResult.from_dict(e) for e in data.get("endpoints", ())),
+            endpoints_note=data.get("endpoints_note"),
         )
 
 
@@ -377,6 +438,11 @@ class Options:
     # Checked when the Options are made: RequestHeaderError says what is wrong. Left out of
     # repr, so a traceback or a log line that shows the Options does not show the secrets.
     request_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # Whole-API scans (checker.endpoints): the paths to probe besides the target, or the URL of
+    # an OpenAPI 3 document the engine fetches through its guard; at most ``max_endpoints``.
+    endpoints: tuple[Endpoint, ...] = ()
+    openapi_url: str | None = None
+    max_endpoints: int = 20
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

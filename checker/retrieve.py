@@ -26,7 +26,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from checker import netguard
+from checker import endpoints, netguard
 from checker.cors_matrix import cors_probes
 from checker.headers import csp
 from checker.headers.cookies import redact_headers
@@ -745,11 +745,12 @@ def _held_back(session: Session, target) -> str | None:
 async def _look_around(
     session: Session, observation: Observation, failed_http: tuple[Exchange, ...]
 ) -> Observation:
-    (probes, (http_chain, not_probed), https_probe, refetch) = await asyncio.gather(
+    (probes, (http_chain, not_probed), https_probe, refetch, api) = await asyncio.gather(
         _cors_probes(session, observation.final),
         _way_to_https(session, observation, failed_http),
         _https_probe(session, observation),
         _refetch(session, observation.final),
+        endpoints.probe(session, observation),  # whole-API scans: every endpoint, same wave
     )
     return replace(
         observation,
@@ -758,6 +759,9 @@ async def _look_around(
         http_not_probed=not_probed,
         https_probe=https_probe,
         refetch=refetch,
+        endpoints=api.endpoints,
+        endpoint_probes=api.exchanges,
+        endpoints_note=api.note,
     )
 
 

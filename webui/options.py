@@ -3,12 +3,14 @@
 from django.conf import settings
 
 from checker import Options
+from webui.api_scans import engine_fields
 
 
 def options_from_settings(
     frontend_origin: str | None = None,
     profile: str | None = None,
     request_headers: tuple[tuple[str, str], ...] = (),
+    api: dict | None = None,
 ) -> Options:
     return Options(
         allow_networks=tuple(settings.CHECKER_ALLOW_NETWORKS),
@@ -20,4 +22,6 @@ def options_from_settings(
         frontend_origin=frontend_origin or None,
         profile=profile or None,
         request_headers=tuple(request_headers),
+        max_endpoints=settings.CHECKER_MAX_ENDPOINTS,
+        **engine_fields(api),
     )

@@ -367,6 +367,9 @@ CHECKER_CA_BUNDLE = os.getenv("CHECKER_CA_BUNDLE") or None
 CHECKER_DEADLINE = envint("CHECKER_DEADLINE", 45, minimum=1)
 # Each request's own deadline, seconds, within the scan's: a probe that drips costs only itself.
 CHECKER_PROBE_DEADLINE = envint("CHECKER_PROBE_DEADLINE", 10, minimum=1)
+# Whole-API scans: at most this many endpoints of a list or an OpenAPI document are probed (each
+# costs about fifty requests); the report says when the list was cut.
+CHECKER_MAX_ENDPOINTS = envint("CHECKER_MAX_ENDPOINTS", 20)
 
 # --- Scans and the queue ----------------------------------------------------------------------
 

@@ -82,7 +82,7 @@ def run_scan(self, scan_id: int, secret: str | None = None) -> None:
     if request_headers is None:
         scan.fail(HEADERS_NOT_KEPT_MESSAGE)  # never scan without the credentials it was given
         return
-    options = options_from_settings(scan.frontend_origin, scan.profile, request_headers)
+    options = options_from_settings(scan.frontend_origin, scan.profile, request_headers, scan.api)
     error = ""
     with Heartbeat(scan.pk, worker):
         try:

@@ -10,6 +10,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from checker import Report
 from webui import limits, queueing, report_pages, rescans
+from webui.api_scans import description
 from webui.clients import client_key
 from webui.models import Scan, Site
 from webui.presenting import report_view
@@ -18,7 +19,7 @@ from webui.views.pages import HttpResponseSeeOther
 
 def report_context(scan: Scan) -> dict:
     report: Report | None = scan.engine_report
-    context = {"scan": scan, "report": report}
+    context = {"scan": scan, "report": report, "api_description": description(scan.api)}
     if report is not None and report.chain:
         context["view"] = report_view(report, base_url=reverse("glossary"))
     return context
