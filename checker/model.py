@@ -396,3 +396,6 @@ class ProbeSpec:
     headers: Headers = ()
     origin_label: str | None = None
     path: str | None = None  # a path to request instead of the final URL (e.g. a 404 probe)
+    # Whether the extra request headers of an authenticated scan may go with it (a preflight
+    # never carries them): False for the probe that asks as a visitor who is not logged in.
+    credentials: bool = True
