@@ -394,17 +394,13 @@ def redirect_origins(urls: Sequence[str], origin: str) -> list[str | None]:
 def redirect_probes(urls: Sequence[str], trusted: ProbeOrigin) -> list[ProbeSpec]:
     """The hops of a redirect chain once more, each alone and with the Origin a browser would
     send there, so the redirect answers and the last one show their CORS headers. Nothing for a
-    chain without a redirect, and at most ``MAX_REDIRECT_PROBES`` hops (the last one always).
-
-    A hop carries the extra request headers only while the chain has not left its first origin,
-    as a browser drops ``Authorization`` after a cross-origin redirect."""
+    chain without a redirect, and at most ``MAX_REDIRECT_PROBES`` hops (the last one always)."""
     if len(urls) < 2:
         return []
     sent = redirect_origins(urls, trusted.origin)
     hops = [index for index, origin in enumerate(sent) if origin is not None]
     if len(hops) > MAX_REDIRECT_PROBES:
         hops = [*hops[: MAX_REDIRECT_PROBES - 1], hops[-1]]
-    first = url_origin(urls[0])
     return [
         ProbeSpec(
             f"{REDIRECT_PREFIX}{hop}",
@@ -412,7 +408,6 @@ def redirect_probes(urls: Sequence[str], trusted: ProbeOrigin) -> list[ProbeSpec
             (("Origin", sent[hop] or ""),),
             trusted.label,
             path=urls[hop],
-            credentials=all(url_origin(url) == first for url in urls[: hop + 1]),
         )
         for hop in hops
     ]
