@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from publicsuffixlist import PublicSuffixList

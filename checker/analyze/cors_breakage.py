@@ -63,8 +63,7 @@ def only_on_preflight(get: Answer | None, preflight: Answer | None) -> Iterator[
         "cors.headers-only-on-preflight",
         title=f"The preflight allows {get.origin}, but the answer itself has no CORS headers",
         exchanges=(preflight.probe, get.probe),
-        facts=get.facts()
-        + ((f"{preflight.probe} allowed", preflight.single_allow_origin or ""),),
+        facts=get.facts() + ((f"{preflight.probe} allowed", preflight.single_allow_origin or ""),),
     )
 
 
