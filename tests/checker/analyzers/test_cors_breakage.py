@@ -5,7 +5,6 @@ sees the full URL, so a chain can cross origins."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from urllib.parse import urljoin
 
 import pytest
@@ -21,11 +20,8 @@ from checker.findings import row_for
 from checker.model import Exchange, Finding, Observation, Request, Response, Severity
 from checker.target import parse_target
 from tests.checker.analyzers.cors_observations import findings as cors_findings
+from tests.checker.breakage_sites import Server, api
 from tests.checker.cors_sites import FRONTEND, SELF, listed, site
-
-Headers = list[tuple[str, str]]
-# (method, url, request headers) -> (status, response headers)
-Server = Callable[[str, str, dict[str, str]], tuple[int, Headers]]
 
 API = "https://api.shop.example/v1/items"
 OLD = "https://old.shop.example/v1/items"
@@ -74,47 +70,6 @@ def found(server: Server, **kwargs) -> dict[str, Finding]:
     by_id = {f.id: f for f in result}
     assert len(by_id) == len(result), "an id was emitted twice"
     return by_id
-
-
-def api(
-    allowed: tuple[str, ...] = (FRONTEND,),
-    *,
-    credentials: bool = False,
-    on_get: bool = True,
-    on_preflight: bool = True,
-    preflight_credentials: bool | None = None,
-    refusals_cors: bool = True,
-    needs_login: bool = False,
-    redirect: dict[str, str] | None = None,
-    redirect_cors: bool = True,
-) -> Server:
-    """An API with an allow-list; each keyword breaks one thing a frontend relies on."""
-    redirect = redirect or {}
-
-    def serve(method: str, url: str, headers: dict[str, str]) -> tuple[int, Headers]:
-        origin = headers.get("origin")
-        preflight = method == "OPTIONS" and "access-control-request-method" in headers
-        cors: Headers = []
-        if origin in allowed:
-            cors = [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
-            with_credentials = credentials
-            if preflight and preflight_credentials is not None:
-                with_credentials = preflight_credentials
-            if with_credentials:
-                cors.append(("Access-Control-Allow-Credentials", "true"))
-        if url in redirect:
-            return 301, [("Location", redirect[url]), *(cors if redirect_cors else [])]
-        if preflight:
-            grants = [("Access-Control-Allow-Methods", "GET, PUT"),
-                      ("Access-Control-Allow-Headers", "content-type, authorization")]  # fmt: skip
-            return 204, (cors + grants if on_preflight and cors else [])
-        if method not in ("GET", "OPTIONS"):
-            return 405, (cors if refusals_cors else [])
-        if needs_login and "authorization" not in headers:
-            return 401, (cors if refusals_cors else [])
-        return 200, [("Content-Type", "application/json"), *(cors if on_get else [])]
-
-    return serve
 
 
 def fact(finding: Finding, name: str) -> str:
