@@ -394,7 +394,14 @@ def redirect_origins(urls: Sequence[str], origin: str) -> list[str | None]:
 def redirect_probes(urls: Sequence[str], trusted: ProbeOrigin) -> list[ProbeSpec]:
     """The hops of a redirect chain once more, each alone and with the Origin a browser would
     send there, so the redirect answers and the last one show their CORS headers. Nothing for a
-    chain without a redirect, and at most ``MAX_REDIRECT_PROBES`` hops (the last one always)."""
+    chain without a redirect, and at most ``MAX_REDIRECT_PROBES`` hops (the last one always).
+
+    A page on an https origin never calls an http URL (browsers block or upgrade mixed content),
+    so the chain's leading http hops, such as a bare name's ``http://`` start, are left out."""
+    skip = 0  # probe ids keep the hop's number in the whole chain
+    if trusted.origin.startswith("https://"):
+        skip = next((i for i, url in enumerate(urls) if url.startswith("https://")), len(urls))
+        urls = urls[skip:]
     if len(urls) < 2:
         return []
     sent = redirect_origins(urls, trusted.origin)
@@ -403,7 +410,7 @@ def redirect_probes(urls: Sequence[str], trusted: ProbeOrigin) -> list[ProbeSpec
         hops = [*hops[: MAX_REDIRECT_PROBES - 1], hops[-1]]
     return [
         ProbeSpec(
-            f"{REDIRECT_PREFIX}{hop}",
+            f"{REDIRECT_PREFIX}{skip + hop}",
             "GET",
             (("Origin", sent[hop] or ""),),
             trusted.label,

@@ -85,7 +85,12 @@ def preflight_without_credentials(
 
 def _hops(observation: Observation) -> list[Exchange]:
     found = [e for e in observation.probes if e.probe.startswith(REDIRECT_PREFIX)]
-    return sorted(found, key=lambda e: int(e.probe.removeprefix(REDIRECT_PREFIX) or 0))
+
+    def hop(exchange: Exchange) -> int:
+        number = exchange.probe.removeprefix(REDIRECT_PREFIX)
+        return int(number) if number.isdigit() else 0
+
+    return sorted(found, key=hop)
 
 
 def redirect_breaks(observation: Observation, get: Answer | None) -> Iterator[Finding]:

@@ -167,6 +167,19 @@ def test_a_chain_without_redirect_or_without_a_cross_origin_hop_gets_no_redirect
     ]
 
 
+def test_the_http_start_of_a_bare_name_is_not_a_hop_a_secure_page_would_take():
+    own = trusted_origin(parse_target(API), None)
+    assert redirect_probes(["http://api.shop.example/v1/items", API], own) == []
+    plain = "http://old.shop.example/v1/items"
+    specs = redirect_probes([plain, OLD, API], trusted_origin(parse_target(API), FRONTEND))
+    assert [(s.id, s.path) for s in specs] == [("cors.redirect.1", OLD), ("cors.redirect.2", API)]
+    local = trusted_origin(parse_target(API), "http://localhost:3000")
+    assert [s.id for s in redirect_probes([plain, API], local)] == [
+        "cors.redirect.0",
+        "cors.redirect.1",
+    ]
+
+
 def test_a_long_chain_is_probed_on_its_first_hops_and_its_last():
     urls = [f"https://h{i}.shop.example/" for i in range(8)] + [API]
     specs = redirect_probes(urls, trusted_origin(parse_target(API), FRONTEND))
