@@ -40,7 +40,7 @@ ERROR_PREFIX = "cors.error."
 # that origin only, never one per class.
 REFUSED_PREFIX = "cors.refused."  # a method no server serves: how it answers a refusal
 ANONYMOUS_PREFIX = "cors.anonymous."  # an authenticated scan's GET without its extra headers
-REDIRECT_PREFIX = "cors.redirect."  # ``cors.redirect.<hop>``: the main chain's hops, as a browser
+REDIRECT_PREFIX = "cors.redirect."  # ``cors.redirect.<hop>``: a redirect chain, as a browser asks
 
 SELF = "self"
 FRONTEND = "frontend"
