@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import ssl
+
+import pytest
+import trustme
 
 from checker import Status, scan
 from tests.checker.breakage_sites import api, served
@@ -16,6 +20,16 @@ BREAKAGE = {
     "cors.refusal-without-cors",
 }
 TOKEN = "Bearer breakage-T0KEN"
+
+
+@pytest.fixture
+def second_tls_server(test_ca: trustme.CA):
+    """Another origin (another port) for a redirect chain; over TLS, as a secure frontend calls
+    only https URLs."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    test_ca.issue_cert("127.0.0.1").configure_cert(context)
+    with TargetServer(ssl_context=context) as server:
+        yield server
 
 
 def scan_of(url: str, options, **changes):
@@ -60,51 +74,66 @@ def test_a_preflight_without_credentials_is_found(target_server, checker_options
 
 
 def test_a_redirect_to_another_origin_arrives_as_null_and_is_refused(
-    target_server, checker_options
+    tls_target_server, second_tls_server, checker_options
 ):
-    with TargetServer() as final:
-        new = final.url + "/v1/items"
-        old = target_server.url + "/v1/items"
-        server = api(credentials=True, redirect={old: new})
-        target_server.responder = served(server, target_server.origin)
-        final.responder = served(server, final.origin)
+    old = tls_target_server.url + "/v1/items"
+    new = second_tls_server.url + "/v1/items"
+    server = api(credentials=True, redirect={old: new})
+    tls_target_server.responder = served(server, tls_target_server.origin)
+    second_tls_server.responder = served(server, second_tls_server.origin)
 
-        report, found = scan_of(old, checker_options)
+    report, found = scan_of(old, checker_options)
 
-        finding = found["cors.redirect-breaks-cors"]
-        assert finding.exchanges == ("cors.get.frontend", "cors.redirect.1")
-        assert "Origin: null" in finding.title
-        # What each server was asked, as a browser on the frontend would ask it.
-        again = [r for r in target_server.requests if r.header("Origin")]
-        assert [(r.path, r.header("Origin")) for r in again] == [("/v1/items", FRONTEND)]
-        assert ("/v1/items", "null") in [(r.path, r.header("Origin")) for r in final.requests]
-        assert report.exchange("cors.redirect.0").response.status == 301
-
-
-def test_a_redirect_target_that_allows_null_lets_it_through(target_server, checker_options):
-    with TargetServer() as final:
-        new = final.url + "/v1/items"
-        old = target_server.url + "/v1/items"
-        server = api((FRONTEND, "null"), redirect={old: new})
-        target_server.responder = served(server, target_server.origin)
-        final.responder = served(server, final.origin)
-
-        _, found = scan_of(old, checker_options)
-
-        assert "cors.redirect-breaks-cors" not in found
-        assert "cors.null-origin" in found  # which is a finding of its own
+    finding = found["cors.redirect-breaks-cors"]
+    assert finding.exchanges == ("cors.get.frontend", "cors.redirect.1")
+    assert "Origin: null" in finding.title
+    # What each server was asked, as a browser on the frontend would ask it.
+    again = [r for r in tls_target_server.requests if r.header("Origin")]
+    assert [(r.path, r.header("Origin")) for r in again] == [("/v1/items", FRONTEND)]
+    asked = [(r.path, r.header("Origin")) for r in second_tls_server.requests]
+    assert ("/v1/items", "null") in asked
+    assert report.exchange("cors.redirect.0").response.status == 301
 
 
-def test_a_trailing_slash_redirect_without_cors_headers_is_found(target_server, checker_options):
-    old = target_server.url + "/v1/items"
+def test_a_redirect_target_that_allows_null_lets_it_through(
+    tls_target_server, second_tls_server, checker_options
+):
+    old = tls_target_server.url + "/v1/items"
+    new = second_tls_server.url + "/v1/items"
+    server = api((FRONTEND, "null"), redirect={old: new})
+    tls_target_server.responder = served(server, tls_target_server.origin)
+    second_tls_server.responder = served(server, second_tls_server.origin)
+
+    _, found = scan_of(old, checker_options)
+
+    assert "cors.redirect-breaks-cors" not in found
+    assert "cors.null-origin" in found  # which is a finding of its own
+
+
+def test_a_trailing_slash_redirect_without_cors_headers_is_found(
+    tls_target_server, checker_options
+):
+    old = tls_target_server.url + "/v1/items"
     server = api(redirect={old: old + "/"}, redirect_cors=False)
-    target_server.responder = served(server, target_server.origin)
+    tls_target_server.responder = served(server, tls_target_server.origin)
 
     _, found = scan_of(old, checker_options)
 
     finding = found["cors.redirect-breaks-cors"]
     assert finding.exchanges == ("cors.get.frontend", "cors.redirect.0")
     assert "carries no CORS headers" in finding.title
+
+
+def test_a_secure_frontend_is_not_judged_on_a_plain_http_redirect(target_server, checker_options):
+    """A page on https never calls an http URL: browsers block mixed content."""
+    old = target_server.url + "/v1/items"
+    server = api(redirect={old: old + "/"}, redirect_cors=False)
+    target_server.responder = served(server, target_server.origin)
+
+    report, found = scan_of(old, checker_options)
+
+    assert "cors.redirect-breaks-cors" not in found
+    assert not any(e.probe.startswith("cors.redirect.") for e in report.exchanges)
 
 
 def test_a_refused_method_without_cors_headers_is_found(target_server, checker_options):
