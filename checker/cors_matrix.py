@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -36,6 +37,11 @@ GET_PREFIX = "cors.get."
 PREFLIGHT_PREFIX = "cors.preflight."
 PRIVATE_NETWORK_PREFIX = "cors.private-network."
 ERROR_PREFIX = "cors.error."
+# What breaks the trusted origin's own requests (checker.analyze.cors_breakage): a few probes from
+# that origin only, never one per class.
+REFUSED_PREFIX = "cors.refused."  # a method no server serves: how it answers a refusal
+ANONYMOUS_PREFIX = "cors.anonymous."  # an authenticated scan's GET without its extra headers
+REDIRECT_PREFIX = "cors.redirect."  # ``cors.redirect.<hop>``: a redirect chain, as a browser asks
 
 SELF = "self"
 FRONTEND = "frontend"
@@ -295,14 +301,26 @@ def _error(label: str, origin: str, token: str | None) -> ProbeSpec:
     )
 
 
+def trusted_origin(target: Target, frontend_origin: str | None = None) -> ProbeOrigin:
+    """The origin the site most likely trusts: the user's frontend, else the site itself."""
+    origins = probe_origins(target, frontend_origin)
+    return next((o for o in origins if o.label == FRONTEND), origins[0])
+
+
 def cors_probes(
-    target: Target, frontend_origin: str | None = None, *, token: str | None = None
+    target: Target,
+    frontend_origin: str | None = None,
+    *,
+    token: str | None = None,
+    authenticated: bool = False,
 ) -> list[ProbeSpec]:
     """The probes for one final URL.
 
     A GET per origin, a preflight per main class, one Private Network Access preflight from a
-    foreign origin, and one GET of a missing page from the origin the site most likely trusts
-    (the user's frontend, else the site itself) to see whether error answers keep CORS headers.
+    foreign origin, and from the origin the site most likely trusts (the user's frontend, else
+    the site itself): one GET of a missing page, to see whether error answers keep CORS headers,
+    one request with a method no server serves and, for an ``authenticated`` scan, one GET
+    without the extra headers, to see whether the endpoint's own refusals keep them.
     ``token`` fixes the missing page's name (tests); by default it is random, so no cache holds it.
     """
     origins = probe_origins(target, frontend_origin)
@@ -311,4 +329,75 @@ def cors_probes(
     specs.append(_private_network(ARBITRARY_ORIGIN))
     trusted = next((o for o in origins if o.label == FRONTEND), origins[0])
     specs.append(_error(trusted.label, trusted.origin, token))
+    specs.extend(_refusals(trusted, authenticated))
     return specs
+
+
+# A method name no server implements, so asking for it cannot change anything: the answer shows
+# how the endpoint refuses a method (405 or 501), the same way it refuses a PUT it does not serve.
+REFUSED_METHOD = "CORSCHECK"
+# The most hops of a redirect chain sent again with an Origin (the first ones and the last).
+MAX_REDIRECT_PROBES = 4
+
+
+def _refusals(trusted: ProbeOrigin, authenticated: bool) -> list[ProbeSpec]:
+    origin = (("Origin", trusted.origin),)
+    specs = [ProbeSpec(f"{REFUSED_PREFIX}{trusted.label}", REFUSED_METHOD, origin, trusted.label)]
+    if authenticated:
+        anonymous = f"{ANONYMOUS_PREFIX}{trusted.label}"
+        specs.append(ProbeSpec(anonymous, "GET", origin, trusted.label, credentials=False))
+    return specs
+
+
+def url_origin(url: str) -> str:
+    """The origin of a URL as a browser serialises it."""
+    parts = urlsplit(url)
+    return normalise_origin(f"{parts.scheme}://{parts.netloc}")
+
+
+def redirect_origins(urls: Sequence[str], origin: str) -> list[str | None]:
+    """The Origin header a page on ``origin`` sends at each URL of a redirect chain it fetches.
+
+    None while the request is still same-origin (no Origin, no CORS check). Once a hop is
+    cross-origin, every later answer needs CORS headers (the request stays in CORS mode). The
+    Fetch standard's HTTP-redirect fetch taints the origin when a redirect goes from one origin
+    to another while the request is already cross-origin: from then on the header says ``null``.
+    """
+    sent: list[str | None] = []
+    cross = tainted = False
+    for index, url in enumerate(urls):
+        here = url_origin(url)
+        if index and url_origin(urls[index - 1]) != here and url_origin(urls[index - 1]) != origin:
+            tainted = True
+        cross = cross or here != origin
+        sent.append(("null" if tainted else origin) if cross else None)
+    return sent
+
+
+def redirect_probes(urls: Sequence[str], trusted: ProbeOrigin) -> list[ProbeSpec]:
+    """The hops of a redirect chain once more, each alone and with the Origin a browser would
+    send there, so the redirect answers and the last one show their CORS headers. Nothing for a
+    chain without a redirect, and at most ``MAX_REDIRECT_PROBES`` hops (the last one always).
+
+    A page on an https origin never calls an http URL (browsers block or upgrade mixed content),
+    so the chain's leading http hops, such as a bare name's ``http://`` start, are left out."""
+    skip = 0  # probe ids keep the hop's number in the whole chain
+    if trusted.origin.startswith("https://"):
+        skip = next((i for i, url in enumerate(urls) if url.startswith("https://")), len(urls))
+        urls = urls[skip:]
+    if len(urls) < 2:
+        return []
+    sent = redirect_origins(urls, trusted.origin)
+    hops = [index for index, origin in enumerate(sent) if origin is not None]
+    if len(hops) > MAX_REDIRECT_PROBES:
+        hops = [*hops[: MAX_REDIRECT_PROBES - 1], hops[-1]]
+    return [
+        ProbeSpec(
+            f"{REDIRECT_PREFIX}{skip + hop}",
+            "GET",
+            (("Origin", sent[hop] or ""),),
+            trusted.label,
+            path=urls[hop],
+        )
+        for hop in hops
+    ]

@@ -416,10 +416,11 @@ ROWS: tuple[Row, ...] = (
     ),
     cors(
         "cors.error-without-cors",
-        LOW,
-        -2,
-        "Error answers carry no CORS headers",
-        "A frontend sees an opaque CORS failure instead of the error the server sent.",
+        INFO,
+        0,
+        "A missing page's answer carries no CORS headers",
+        "Common and harmless alone: a frontend that asks for a path that does not exist sees a "
+        "CORS error instead of the 404.",
         glossary="mistake-cors-missing-on-errors",
     ),
     cors(
@@ -544,6 +545,45 @@ ROWS: tuple[Row, ...] = (
         "Browsers ignore it and repeat the preflight before every request.",
         glossary="access-control-max-age",
         evidence=("access-control-max-age",),
+    ),
+    # --- CORS: what breaks the site's own frontend (checker.analyze.cors_breakage) ----------
+    cors(
+        "cors.headers-only-on-preflight",
+        LOW,
+        -5,
+        "CORS headers on the preflight only, not on the answer",
+        "The preflight lets the request through, then the browser hides the answer from the "
+        "frontend for want of Access-Control-Allow-Origin.",
+        glossary="mistake-cors-only-on-preflight",
+        evidence=PREFLIGHT,
+    ),
+    cors(
+        "cors.preflight-credentials-missing",
+        LOW,
+        -5,
+        "The answer allows credentials, the preflight does not",
+        "A frontend request that sends cookies and needs a preflight fails at the preflight.",
+        glossary="mistake-preflight-without-credentials",
+        evidence=("access-control-allow-credentials", "access-control-allow-origin"),
+    ),
+    cors(
+        "cors.redirect-breaks-cors",
+        LOW,
+        -5,
+        "A redirect on the way breaks the frontend's request",
+        "The redirect answer lacks CORS headers, or after it the browser sends Origin: null, "
+        "which the final address does not allow: the frontend's request fails.",
+        glossary="mistake-redirect-on-cors-path",
+        evidence=("location",) + ACAO,
+    ),
+    cors(
+        "cors.refusal-without-cors",
+        LOW,
+        -2,
+        "The endpoint's refusals carry no CORS headers",
+        "A frontend that is not logged in, or uses a method the endpoint refuses, sees a CORS "
+        "error instead of a readable 401, 403 or 405.",
+        glossary="mistake-cors-missing-on-refusals",
     ),
     # --- TLS and the way to HTTPS ----------------------------------------------------------
     https(

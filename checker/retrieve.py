@@ -27,7 +27,7 @@ import httpcore
 import httpx
 
 from checker import endpoints, netguard
-from checker.cors_matrix import cors_probes
+from checker.cors_matrix import cors_probes, redirect_probes, trusted_origin
 from checker.headers import csp
 from checker.headers.cookies import redact_headers
 from checker.headers.meta import http_equiv
@@ -604,7 +604,7 @@ class Session:
                         _probe_url(url, spec),
                         spec.headers,
                         origin_label=spec.origin_label,
-                        credentials=credentials and spec.method != "OPTIONS",
+                        credentials=credentials and spec.credentials and spec.method != "OPTIONS",
                     )
                     for spec in specs
                 )
@@ -770,8 +770,12 @@ async def _cors_probes(session: Session, final: Exchange) -> tuple[Exchange, ...
         final_target = parse_target(final.request.url)
     except TargetError:
         return ()
-    specs = cors_probes(final_target, session.options.frontend_origin)
+    frontend = session.options.frontend_origin
     credentials = session.main is not None and session.main.credentialed
+    specs = cors_probes(final_target, frontend, authenticated=credentials)
+    if session.main is not None:  # the way a frontend's request takes, from the checked URL
+        chain = [e.request.url for e in session.main.chain]
+        specs += redirect_probes(chain, trusted_origin(final_target, frontend))
     return await session.send(final.request.url, specs, credentials=credentials)
 
 

@@ -69,8 +69,8 @@ def test_it_sends_the_main_classes_on_get_and_preflight_and_the_variants_on_get_
         "http",
         "cors.private-network.arbitrary",
     ]
-    # 28 GETs, 9 preflights, 1 private network preflight, 1 missing page
-    assert len(specs) == 39
+    # 28 GETs, 9 preflights, 1 private network preflight, 1 missing page, 1 refused method
+    assert len(specs) == 40
 
 
 def test_a_preflight_asks_for_put_with_content_type_and_authorization():
@@ -221,9 +221,9 @@ def test_a_single_label_host_gets_no_registrable_domain_tricks(host):
     }
 
 
-def test_a_small_host_costs_twelve_requests_at_most():
+def test_a_small_host_costs_thirteen_requests_at_most():
     specs = cors_probes(hand_target("http", "localhost", 8000), "https://app.example")
-    assert len(specs) == 12
+    assert len(specs) == 13
 
 
 @pytest.mark.parametrize(

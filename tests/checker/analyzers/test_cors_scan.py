@@ -40,8 +40,9 @@ def test_every_probe_reaches_the_server_with_the_origin_it_names(target_server, 
     received = [(r.method, r.path, r.header("Origin")) for r in target_server.requests]
     probes = [e for e in report.exchanges if e.probe.startswith("cors.")]
     assert len(received) == len(report.exchanges)
-    # an IP-address host: self, arbitrary, null and prefix, on GET and preflight; plus two more
-    assert len(probes) == 10
+    # an IP-address host: self, arbitrary, null and prefix, on GET and preflight; plus the
+    # private network preflight, the missing page and the refused method
+    assert len(probes) == 11
     origins = {r[2] for r in received if r[2]}
     assert origins == {
         target_server.origin,
