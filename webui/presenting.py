@@ -20,6 +20,15 @@ from checker.analyze.evidence import plural
 from checker.classify import PROFILE_NAMES, error_warning
 from checker.cors_matrix import FRONTEND, SELF
 from checker.endpoints import local_id
+from checker.explain_finding import (
+    Recognised,
+    Snippet,
+    fixes_for,
+    placeholders,
+    recognise,
+    what_we_saw,
+    why_it_matters,
+)
 from checker.glossary import (
     DEFAULT_BASE_URL,
     Entry,
@@ -220,9 +229,15 @@ class FindingView:
     area: Area
     entry: Entry | None
     fix_html: str | None  # rendered from our own glossary with raw HTML disabled: safe
-    cors_rows: tuple[CorsRow, ...]
+    cors_rows: tuple[CorsRow, ...]  # the probes that prove it, the one that matters first
     requests: tuple[HttpEvidence, ...]
     facts: tuple[tuple[str, str], ...]
+    observed: str = ""  # what we saw: one sentence with the real values
+    why: str = ""  # why it matters to the site's users (the catalogue row's meaning)
+    # How to fix it here: the recognised software's snippet first, then the others.
+    snippets: tuple[Snippet, ...] = ()
+    origin_stand_in: str | None = None  # the made-up frontend origin in the snippets, if any
+    more_probes: int = 0  # cited probes left out of the finding's table (all are in the matrix)
 
     @property
     def id(self) -> str:
@@ -231,6 +246,18 @@ class FindingView:
     @property
     def severity(self) -> Severity:
         return self.finding.severity
+
+    @property
+    def observed_parts(self) -> tuple[tuple[str, bool], ...]:
+        return code_spans(self.observed)
+
+
+def code_spans(sentence: str) -> tuple[tuple[str, bool], ...]:
+    """A sentence cut at its `backticks`: (text, is code) pieces, for <code> without |safe."""
+    pieces = sentence.split("`")
+    if len(pieces) % 2 == 0:  # an odd backtick: show it as it is
+        return ((sentence, False),)
+    return tuple((piece, index % 2 == 1) for index, piece in enumerate(pieces) if piece)
 
 
 def _exchanges(report: Report, probe_ids: tuple[str, ...]) -> list[Exchange]:
@@ -243,11 +270,53 @@ def _exchanges(report: Report, probe_ids: tuple[str, ...]) -> list[Exchange]:
     return found
 
 
-def finding_view(
-    report: Report, finding: Finding, modifiers: dict[str, int], base_url: str = DEFAULT_BASE_URL
-) -> FindingView:
+# A finding's own table shows at most this many of the probes it cites; the full matrix at the
+# end of the report has every one.
+CITED_ROWS = 2
+PREFLIGHT_HEADERS = frozenset(
+    ("access-control-allow-methods", "access-control-allow-headers", "access-control-max-age")
+)
+
+
+def proving_exchanges(report: Report, finding: Finding) -> list[Exchange]:
+    """The cited exchanges, the one that matters first: the probe the facts name, else (for a
+    finding about a preflight header) the preflights; duplicates left out."""
     cited = _exchanges(report, finding.exchanges)
-    cors = tuple(cors_row(e) for e in cited if is_cors_probe(e))
+    named = dict(finding.facts).get("probe")
+    about_preflight = bool(PREFLIGHT_HEADERS & set(evidence_headers(finding.id)))
+
+    def rank(exchange: Exchange) -> int:
+        if exchange.probe == named:
+            return 0
+        if about_preflight and exchange.request.method == "OPTIONS":
+            return 1
+        return 2
+
+    return sorted(cited, key=rank)
+
+
+def _distinct(rows: list[CorsRow]) -> list[CorsRow]:
+    """Rows that would read the same (same request, origin and answer) shown once."""
+    seen = set()
+    kept = []
+    for row in rows:
+        key = (row.request, row.origin, row.status, row.allow_origin, row.allow_credentials)
+        if key not in seen:
+            seen.add(key)
+            kept.append(row)
+    return kept
+
+
+def finding_view(
+    report: Report,
+    finding: Finding,
+    modifiers: dict[str, int],
+    base_url: str = DEFAULT_BASE_URL,
+    recognised: tuple[Recognised, ...] = (),
+) -> FindingView:
+    cited = proving_exchanges(report, finding)
+    all_cors = _distinct([cors_row(e) for e in cited if is_cors_probe(e)])
+    cors = tuple(all_cors[:CITED_ROWS])
     names = evidence_headers(finding.id)
     plain = tuple(http_evidence(e, names) for e in cited if not is_cors_probe(e))
     facts = finding.facts
@@ -255,16 +324,30 @@ def finding_view(
         facts = tuple((key, value) for key, value in facts if key not in FACTS_IN_CORS_TABLE)
     entry = get_entry(finding.glossary)
     fix = fix_markdown(entry.body_markdown) if entry else None
+    snippets = fixes_for(report, finding, recognised)
+    values, stand_in = placeholders(report, finding)
+    uses_origin = any(values["origin"] in snippet.code for snippet in snippets)
     return FindingView(
         finding=finding,
         modifier=modifiers.get(finding.id, 0),
         caps_grade_at=scoring.GRADE_CAPS.get(finding.id),
         area=area_of(finding.id),
         entry=entry,
-        fix_html=render_markdown(fix, base_url) if fix else None,
+        # The glossary's general remedy only where we have no snippet for this site; a passed
+        # check has nothing to fix.
+        fix_html=(
+            render_markdown(fix, base_url)
+            if fix and not snippets and finding.severity != Severity.PASS
+            else None
+        ),
         cors_rows=cors,
         requests=plain,
         facts=facts,
+        observed=what_we_saw(report, finding),
+        why=why_it_matters(finding),
+        snippets=snippets,
+        origin_stand_in=values["origin"] if stand_in and uses_origin else None,
+        more_probes=len(all_cors) - len(cors),
     )
 
 
@@ -491,6 +574,8 @@ class ReportView:
     error_warning: str | None  # set when the final answer was an error page
     not_applicable: tuple[FindingView, ...]  # findings that do not apply to the profile
     timed_out: str | None = None  # which probes got no answer in time, when any
+    # The servers and frameworks the answers name, for the fix snippets.
+    recognised: tuple[Recognised, ...] = ()
     # A whole-API scan: one CORS table per endpoint, and why the list was cut or not read.
     endpoints: tuple[EndpointView, ...] = ()
     endpoints_note: str | None = None
@@ -526,10 +611,14 @@ def endpoint_views(report: Report) -> tuple[EndpointView, ...]:
 
 def report_view(report: Report, base_url: str = DEFAULT_BASE_URL) -> ReportView:
     modifiers = {line.finding: line.modifier for line in report.score_lines}
-    views = [finding_view(report, finding, modifiers, base_url) for finding in report.findings]
+    chain = _exchanges(report, report.chain)
+    recognised = recognise(list(reversed(chain)) + list(report.exchanges))
+    views = [
+        finding_view(report, finding, modifiers, base_url, recognised)
+        for finding in report.findings
+    ]
     groups, passed = group_findings(views)
     counts = severity_counts(report.findings)
-    chain = _exchanges(report, report.chain)
     warning = error_warning(report)
     final = chain[-1].response if chain else None
     about = f" for an error page ({final.status})" if warning and final else ""
@@ -553,6 +642,7 @@ def report_view(report: Report, base_url: str = DEFAULT_BASE_URL) -> ReportView:
         error_warning=warning,
         not_applicable=tuple(sorted(apart, key=lambda v: (_area_index(v.area), v.id))),
         timed_out=timed_out_notice(report),
+        recognised=recognised,
         endpoints=endpoint_views(report),
         endpoints_note=report.endpoints_note,
     )
