@@ -84,7 +84,7 @@ def recognise(exchanges: tuple[Exchange, ...] | list[Exchange]) -> tuple[Recogni
     return tuple(Recognised(key, FRAMEWORKS[key], seen[key]) for key in FRAMEWORKS if key in seen)
 
 
-# --- How to fix it, for this site ------------------------------------------------------------------
+# --- How to fix it, for this site ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def fixes_for(
     return tuple(snippets)
 
 
-# --- What we saw -------------------------------------------------------------------------------------
+# --- What we saw -----------------------------------------------------------------------------
 
 
 def _cut(value: str, limit: int = SENTENCE_VALUE_LIMIT) -> str:
@@ -210,14 +210,17 @@ def _cors_sentence(report: Report, finding: Finding, facts: dict[str, str]) -> s
             if credentials != ABSENT
             else ""
         )
-        sentence = f"{who} answered `Access-Control-Allow-Origin: {_cut(allow)}`{with_credentials} to {request}."
+        header = f"`Access-Control-Allow-Origin: {_cut(allow)}`"
+        sentence = f"{who} answered {header}{with_credentials} to {request}."
     extras = []
     for key, value in finding.facts:
         if key in CORS_COLUMNS:
             continue
         if key == "other hostile origins trusted":
             count, _, names = value.partition(": ")
-            extras.append(f"it trusted {count} other hostile origin{'' if count == '1' else 's'} too: {names}")
+            extras.append(
+                f"it trusted {count} other hostile origin{'' if count == '1' else 's'} too: {names}"
+            )
         elif value == ABSENT:
             extras.append(f"no `{_header_name(key)}` header came with it")
         else:

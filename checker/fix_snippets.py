@@ -193,7 +193,8 @@ SNIPPETS: dict[str, dict[str, str]] = {
         "rails": 'config.action_dispatch.default_headers["{name}"] = "{value}"',
         "spring": 'response.setHeader("{name}", "{value}"); // in a OncePerRequestFilter',
         "aspnet": (
-            'app.Use(async (context, next) => {\n    context.Response.Headers["{name}"] = "{value}";\n'
+            "app.Use(async (context, next) => {\n"
+            '    context.Response.Headers["{name}"] = "{value}";\n'
             "    await next();\n});"
         ),
         "php": "header('{name}: {value}');",
@@ -303,7 +304,9 @@ SNIPPETS: dict[str, dict[str, str]] = {
         "rails": "config.middleware.insert_before 0, Rack::Cors  # before Warden/Devise",
         "spring": "http.cors(Customizer.withDefaults());  // so Spring Security's 401s carry CORS",
         "aspnet": "app.UseCors();  // before UseAuthentication() and UseAuthorization()",
-        "nginx": "add_header Access-Control-Allow-Origin $cors_origin always;  # always: also on 4xx",
+        "nginx": (
+            "add_header Access-Control-Allow-Origin $cors_origin always;  # always: also on 4xx"
+        ),
         "apache": 'Header always set Access-Control-Allow-Origin "{origin}"  # always: also on 4xx',
         "caddy": '{host} {\n    header Access-Control-Allow-Origin "{origin}"\n}',
     },
@@ -332,7 +335,8 @@ SNIPPETS: dict[str, dict[str, str]] = {
             '  <action type="Redirect" url="https://{host}/{R:1}" redirectType="Permanent" />\n'
             "</rule></rules></rewrite>"
         ),
-        "caddy": "{host} {\n    # Caddy redirects http:// to https:// by itself for a named host\n}",
+        "caddy": "{host} {\n    # Caddy redirects http:// to https:// by itself for a named host\n"
+        "}",
         "netlify": "Netlify redirects to HTTPS once a certificate is issued: Domain management",
         "vercel": "Vercel redirects to HTTPS by itself for every domain it serves",
         "cloudflare": "SSL/TLS > Edge Certificates > Always Use HTTPS: on",
@@ -364,7 +368,9 @@ SNIPPETS: dict[str, dict[str, str]] = {
             "'samesite' => 'Lax']);"
         ),
         "nginx": "proxy_cookie_flags {cookie} secure httponly samesite=lax;",
-        "apache": 'Header always edit Set-Cookie "^({cookie}=.*)$" "$1; Secure; HttpOnly; SameSite=Lax"',
+        "apache": (
+            'Header always edit Set-Cookie "^({cookie}=.*)$" "$1; Secure; HttpOnly; SameSite=Lax"'
+        ),
         "iis": '<httpCookies requireSSL="true" httpOnlyCookies="true" sameSite="Lax" />',
     },
     "hide-version": {

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from checker.analyze.cors_answers import kind_of
 from tests.webui.test_report import queue
 from webui.tasks import run_scan
 
@@ -44,33 +45,76 @@ def test_it_groups_findings_by_area_with_the_most_severe_area_first(page):
     assert severities == sorted(severities, key=order.index)
 
 
-def test_each_finding_opens_to_explanation_evidence_and_fix(page):
+def finding_block(html: str, finding_id: str) -> str:
+    """The HTML of one finding: from its <details> to its quiet id line at the end."""
+    end = html.index(f'<code class="finding__id">{finding_id}</code>')
+    return html[html.rindex('<details class="finding', 0, end) : end]
+
+
+def test_a_finding_says_what_we_saw_why_it_matters_and_how_to_fix_it_here(page):
+    scan, html = page
+    block = finding_block(html, "cors.reflect-origin-credentials")
+    saw = block.index("What we saw")
+    why = block.index("Why it matters")
+    fix = block.index("How to fix it")
+    assert saw < why < fix
+    assert (
+        "Your site answered <code>Access-Control-Allow-Origin: https://evil.example</code> "
+        "with credentials to a GET request from https://evil.example."
+    ) in block
+    assert "in visitor&#x27;s own browser" in block or "that visitor&#x27;s own browser" in block
+    # The server said nginx: its snippet comes first, filled in with this site's host.
+    assert "in nginx (recognised from <code>Server: nginx/1.18.0</code>)" in block
+    first = re.search(r'<pre class="fix__code"><code>(.*?)</code></pre>', block, re.DOTALL)
+    assert "server_name 127.0.0.1;" in first.group(1)
+    assert "https://your-frontend.invalid" in first.group(1)
+    assert "none was named for this scan" in block
+    assert "example.com" not in block
+    # The other frameworks are one click away, each its own radio button and snippet.
+    others = block[block.index('<details class="fix__others">') :]
+    assert others.count('class="fix__pick"') == others.count('class="fix__code fix__panel"') > 5
+    assert 'data-label="Django, settings.py"' in others
+    assert f'href="/glossary/{scan.engine_report.findings[0].glossary}/"' in html
+
+
+def test_a_findings_evidence_is_the_probes_that_prove_it_the_one_that_matters_first(page):
+    scan, html = page
+    block = finding_block(html, "cors.reflect-origin-credentials")
+    rows = re.findall(r'<tr class="cors-row cors-row--(\w+)">(.*?)</tr>', block, re.DOTALL)
+    assert 1 <= len(rows) <= 2
+    tone, first = rows[0]
+    assert tone == "bad"
+    assert first.count("<code>https://evil.<wbr>example</code>") == 2  # sent and received
+    assert "GET" in first and "<code>true</code>" in first and "Trusted, with cookies" in first
+    # Never the same row twice in one finding.
+    assert len({row for _, row in rows}) == len(rows)
+
+
+def test_the_full_probe_matrix_appears_once_at_the_end(page):
     scan, html = page
     report = scan.engine_report
-    finding = next(f for f in report.findings if f.id == "cors.reflect-origin-credentials")
-    start = html.index(f'<code class="finding__id">{finding.id}</code>')
-    block = html[start : html.index("</details>", start)]
-    assert "What it means" in block
-    assert f'href="/glossary/{finding.glossary}/"' in block
-    assert "How to fix it" in block and "<pre" in block
-    # The CORS evidence table: the hostile origin we sent, echoed back with credentials.
-    row = re.search(r'<tr class="cors-row cors-row--bad">.*?</tr>', block, flags=re.DOTALL).group(0)
-    assert "<code>https://evil.example</code>" in row
-    assert row.count("<code>https://evil.example</code>") == 2  # sent and received
-    assert "<code>true</code>" in row
-    assert "Trusted, with cookies" in row
+    assert html.count('id="matrix-title"') == 1
+    matrix = html[html.index('id="matrix-title"') :]
+    assert html.index('id="matrix-title"') > html.index('id="score-title"')
+    cors_probes = [e for e in report.exchanges if kind_of(e.probe)]
+    table = matrix[: matrix.index("</table>")]
+    assert table.count('<tr class="cors-row') == len(cors_probes)
+    # A finding citing more probes than it shows points there.
+    vary = finding_block(html, "cors.vary-origin-missing")
+    assert 'href="#matrix-title"' in vary
 
 
 def test_a_header_finding_shows_the_request_sent_and_the_header_missing(page):
     scan, html = page
-    start = html.index('<code class="finding__id">framing.missing</code>')
-    block = html[start : html.index("</details>", start)]
+    block = finding_block(html, "framing.missing")
+    assert f"GET {scan.target_url} answered 200 without a <code>X-Frame-Options</code>" in block
     assert (
         f'<span class="evidence__method">GET</span> <span class="evidence__url">{scan.target_url}'
         in block
     )
     assert "<strong>HTTP/1.1 200</strong>" in block
     assert '<th scope="row">x-frame-options</th><td><span class="absent">not sent</span>' in block
+    assert "add_header X-Frame-Options &quot;SAMEORIGIN&quot; always;" in block
 
 
 def test_the_score_table_adds_up_to_the_grade(page):
@@ -98,7 +142,8 @@ def test_the_summary_has_a_sentence_and_a_severity_chart_without_inline_style(pa
     assert "style=" not in html
 
 
-def test_the_raw_exchanges_are_listed_collapsed(page):
+def test_the_raw_exchanges_are_listed_collapsed_in_a_focusable_box(page):
     scan, html = page
     assert html.count('<details class="raw">') == len(scan.engine_report.exchanges)
     assert "Origin: https://evil.example" in html
+    assert '<div class="raw-log" tabindex="0" role="region"' in html

@@ -1,5 +1,6 @@
 """The report's presentation functions, on reports built by hand (no network, no database)."""
 
+from checker import findings as catalogue
 from checker.model import (
     Exchange,
     Finding,
@@ -14,6 +15,7 @@ from checker.model import (
 from webui.presenting import (
     area_of,
     caps_table,
+    code_spans,
     cors_row,
     cutoffs_table,
     evidence_headers,
@@ -199,8 +201,85 @@ def test_a_cors_finding_gets_a_table_and_loses_the_facts_the_table_repeats():
     assert item.modifier == -50
     assert item.caps_grade_at == "F"
     assert item.entry.slug == "mistake-reflected-origin"
-    assert "<pre" in item.fix_html and "<code>Vary: Origin</code>" in item.fix_html
+    # Fixed by a snippet for the server the answers named, so the glossary's generic one is left.
+    assert item.fix_html is None
+    assert item.snippets[0].framework == "nginx" and item.snippets[0].recognised
+    assert "server_name shop.example;" in item.snippets[0].code
+    assert item.origin_stand_in == "https://app.shop.example"
+    assert item.observed.startswith(f"Your site answered a GET request from {EVIL}")
+    assert item.why == catalogue.row_for(cited.id).meaning
     assert [row.probe for row in view.cors_matrix] == ["cors.get.arbitrary"]
+    assert [r.key for r in view.recognised] == ["nginx"]
+
+
+def test_a_finding_shows_the_proving_probe_first_and_at_most_two_rows():
+    wildcard = [("Access-Control-Allow-Headers", "*"), ("Access-Control-Allow-Origin", EVIL)]
+    gets = [
+        cors_exchange(f"cors.get.{label}", label, f"https://{label}.example", wildcard)
+        for label in ("self", "frontend", "arbitrary")
+    ]
+    preflight = cors_exchange("cors.preflight.arbitrary", "arbitrary", EVIL, wildcard, "OPTIONS")
+    cited = finding(
+        "cors.allow-headers-wildcard-authorization",
+        Severity.LOW,
+        "mistake-allow-headers-wildcard-authorization",
+        exchanges=[e.probe for e in gets] + [preflight.probe, "cors.get.self"],
+    )
+    view = report_view(make_report([cited], [*gets, preflight]))
+    item = view.groups[0].findings[0]
+    # For Allow-Headers: * the preflight's answer is what proves it, not the GETs.
+    assert [row.probe for row in item.cors_rows] == ["cors.preflight.arbitrary", "cors.get.self"]
+    assert item.more_probes == 2
+    named = finding(
+        "cors.vary-origin-missing",
+        Severity.LOW,
+        "mistake-missing-vary-origin",
+        exchanges=[e.probe for e in gets],
+        facts=[("probe", "cors.get.arbitrary"), ("origin sent", EVIL)],
+    )
+    item = report_view(make_report([named], gets)).groups[0].findings[0]
+    assert item.cors_rows[0].probe == "cors.get.arbitrary"  # the one the facts name
+
+
+def test_rows_that_read_the_same_are_shown_once():
+    same = [("Access-Control-Allow-Origin", "*")]
+    one = cors_exchange("cors.get.arbitrary", "arbitrary", EVIL, same)
+    two = cors_exchange("cors.get.prefix", "arbitrary", EVIL, same)
+    cited = finding(
+        "cors.wildcard",
+        Severity.LOW,
+        "mistake-wildcard-on-private-data",
+        exchanges=[one.probe, two.probe],
+    )
+    item = report_view(make_report([cited], [one, two])).groups[0].findings[0]
+    assert len(item.cors_rows) == 1 and item.more_probes == 0
+
+
+def test_a_passed_check_says_what_is_right_and_has_no_fix():
+    passed = finding("framing.ok", Severity.PASS, "x-frame-options", exchanges=["main.0"])
+    view = report_view(make_report([passed]))
+    item = view.passed[0]
+    assert item.snippets == () and item.fix_html is None
+    assert item.observed == "GET https://shop.example/ answered 200 with `X-Frame-Options: DENY`."
+    assert item.why == catalogue.row_for("framing.ok").meaning
+
+
+def test_a_finding_without_a_snippet_keeps_the_glossarys_remedy():
+    broken = finding("csp.unsafe-inline", Severity.MEDIUM, "mistake-csp-unsafe-inline")
+    item = report_view(make_report([broken])).groups[0].findings[0]
+    assert item.snippets == ()
+    assert item.fix_html and "<p>" in item.fix_html
+
+
+def test_backticks_become_code_spans():
+    assert code_spans("Saw `A: b` and `c`.") == (
+        ("Saw ", False),
+        ("A: b", True),
+        (" and ", False),
+        ("c", True),
+        (".", False),
+    )
+    assert code_spans("an odd ` one") == (("an odd ` one", False),)
 
 
 def test_the_summary_counts_problems_and_names_the_worst():
