@@ -78,7 +78,6 @@ ALLOWLIST = Fix("cors-allowlist")
 ALLOW_HEADERS = Fix("set-header", "Access-Control-Allow-Headers", "Content-Type, Authorization")
 ALLOW_METHODS = Fix("set-header", "Access-Control-Allow-Methods", "GET, POST, PUT, DELETE")
 COOKIE = Fix("cookie-flags")
-HIDE_VERSION = Fix("hide-version")
 
 _TRUSTED_CLASSES = (
     "reflect-origin",
@@ -171,9 +170,9 @@ FIXES: dict[str, Fix] = {
             "no-samesite",
         )
     },
-    "disclosure.server-version": HIDE_VERSION,
-    "disclosure.powered-by-version": HIDE_VERSION,
-    "disclosure.aspnet-version": HIDE_VERSION,
+    "disclosure.server-version": Fix("hide-server-version"),
+    "disclosure.powered-by-version": Fix("hide-powered-by"),
+    "disclosure.aspnet-version": Fix("hide-aspnet-version"),
     "deprecated.x-xss-protection": Fix("set-header", "X-XSS-Protection", "0"),
     "deprecated.expect-ct": Fix("remove-header", "Expect-CT"),
     "deprecated.public-key-pins": Fix("remove-header", "Public-Key-Pins"),
@@ -373,22 +372,32 @@ SNIPPETS: dict[str, dict[str, str]] = {
         ),
         "iis": '<httpCookies requireSSL="true" httpOnlyCookies="true" sameSite="Lax" />',
     },
-    "hide-version": {
-        "express": 'app.disable("x-powered-by");',
-        "django": "# Django sends no version; look at the server in front of it",
-        "rails": "# Rails sends no version; look at Server in front of it (Puma, Passenger)",
+    "hide-server-version": {
         "spring": "server.server-header=",
         "aspnet": "builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);",
-        "php": "expose_php = Off  ; in php.ini",
         "nginx": "server_tokens off;",
         "apache": "ServerTokens Prod\nServerSignature Off",
-        "iis": (
-            '<security><requestFiltering removeServerHeader="true" /></security>\n'
-            '<httpRuntime enableVersionHeader="false" />\n'
-            '<httpProtocol><customHeaders><remove name="X-Powered-By" /></customHeaders>'
-            "</httpProtocol>"
-        ),
+        "iis": '<security><requestFiltering removeServerHeader="true" /></security>',
         "caddy": "{host} {\n    header -Server\n}",
+        "cloudflare": "Cloudflare always sends Server: cloudflare, without a version",
+    },
+    "hide-powered-by": {
+        "express": 'app.disable("x-powered-by");',
+        "php": "expose_php = Off  ; in php.ini",
+        "aspnet": "<!-- web.config -->\n"
+        '<customHeaders><remove name="X-Powered-By" /></customHeaders>',
+        "nginx": "proxy_hide_header X-Powered-By;",
+        "apache": "Header always unset X-Powered-By",
+        "iis": '<httpProtocol><customHeaders><remove name="X-Powered-By" /></customHeaders>'
+        "</httpProtocol>",
+        "caddy": "{host} {\n    header -X-Powered-By\n}",
+    },
+    "hide-aspnet-version": {
+        "aspnet": '<httpRuntime enableVersionHeader="false" />\n'
+        "MvcHandler.DisableMvcResponseHeader = true;  // Global.asax, for X-AspNetMvc-Version",
+        "iis": '<system.web><httpRuntime enableVersionHeader="false" /></system.web>',
+        "nginx": "proxy_hide_header X-AspNet-Version;\nproxy_hide_header X-AspNetMvc-Version;",
+        "apache": "Header always unset X-AspNet-Version\nHeader always unset X-AspNetMvc-Version",
     },
 }
 

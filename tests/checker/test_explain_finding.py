@@ -320,3 +320,11 @@ def test_every_framework_has_a_place_and_snippets_use_only_known_placeholders():
 
 def test_fill_leaves_other_braces_alone():
     assert fill('{ "key": "{name}" } {HTTPS}', {"name": "Vary"}) == '{ "key": "Vary" } {HTTPS}'
+
+
+def test_a_version_in_server_is_fixed_where_server_is_set_not_with_x_powered_by():
+    main = exchange("main.0", (("Server", "nginx/1.25.3"),))
+    found = catalogue.finding("disclosure.server-version", exchanges=("main.0",))
+    snippets = fixes_for(report([main], [found]), found, recognise([main]))
+    assert snippets[0].code == "server_tokens off;"
+    assert not any("x-powered-by" in s.code.lower() for s in snippets)

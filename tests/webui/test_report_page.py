@@ -147,3 +147,33 @@ def test_the_raw_exchanges_are_listed_collapsed_in_a_focusable_box(page):
     assert html.count('<details class="raw">') == len(scan.engine_report.exchanges)
     assert "Origin: https://evil.example" in html
     assert '<div class="raw-log" tabindex="0" role="region"' in html
+
+
+def test_the_fix_is_filled_in_with_the_frontend_origin_the_user_named(
+    client, allow_loopback, target_server
+):
+    target_server.responder = careless_site
+    scan = queue(client, target_server.url + "/", frontend_origin="https://app.shop.test")
+    run_scan(scan.pk)
+    html = client.get(f"/r/{scan.token}/").content.decode()
+    block = finding_block(html, "cors.reflect-origin-credentials")
+    assert '&quot;https://app.shop.test&quot; $http_origin;' in block  # nginx's map
+    assert "CORS_ALLOWED_ORIGINS = [&quot;https://app.shop.test&quot;]" in block  # Django's
+    assert "none was named for this scan" not in block
+    assert "your-frontend.invalid" not in html
+
+
+def test_passed_checks_say_what_is_right_without_a_fix(client, allow_loopback, target_server):
+    from tests.webui.conftest import GOOD_HEADERS
+
+    target_server.responder = lambda request: (200, GOOD_HEADERS, b"<!doctype html><p>hi")
+    scan = queue(client, target_server.url + "/")
+    run_scan(scan.pk)
+    html = client.get(f"/r/{scan.token}/").content.decode()
+    passed = html[html.index('id="passed-title"') : html.index('id="score-title"')]
+    blocks = passed.split('<details class="finding finding--pass"')[1:]
+    assert blocks
+    for block in blocks:
+        assert "Why it is right" in block and "What we saw" in block
+        assert "How to fix it" not in block and "fix__code" not in block
+    assert "X-Frame-Options: DENY" in passed
