@@ -20,6 +20,7 @@ access can send it and run the simulation again (see ``recorded``).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from checker import browser_console
 from checker.model import Exchange, Headers, Response
 from checker.target import parse_origin
 
@@ -133,27 +135,103 @@ def _chromium_client_hints() -> dict[str, Callable[[str], bool]]:
 
 
 @dataclass(frozen=True)
+class MaxAge:
+    """How a browser reads ``Access-Control-Max-Age``: seconds for each kind of value.
+
+    ``cap`` is the longest it keeps a preflight (None: no limit of its own); ``absent``,
+    ``unparsable`` and ``negative`` are the seconds used for a missing header, a value that is
+    not an integer, and a negative integer (0: the preflight is not cached at all).
+    """
+
+    cap: int | None = None
+    absent: int = 5
+    unparsable: int = 5
+    negative: int = 5
+
+    def seconds(self, raw: str | None) -> tuple[int, str]:
+        """Seconds the preflight is kept, and why, in a sentence fragment."""
+        if raw is None:
+            return self.absent, "no Access-Control-Max-Age, so the default"
+        value = _strip(raw)
+        if re.fullmatch(r"-[0-9]+", value):
+            return self.negative, f"'{value}' is negative"
+        if not re.fullmatch(r"[0-9]+", value):
+            return self.unparsable, f"'{value}' is not a number of seconds"
+        asked = int(value)
+        if self.cap is not None and asked > self.cap:
+            return self.cap, f"the server asked for {asked} s, capped at {self.cap} s"
+        return asked, f"the server asked for {asked} s"
+
+
+ADDRESS_SPACES = ("loopback", "local", "public")  # from the most private to the least
+
+
+@dataclass(frozen=True)
 class Rules:
-    """One browser's reading of the algorithm; ``STANDARD`` is the Fetch standard itself."""
+    """One browser's reading of the algorithm; ``STANDARD`` is the Fetch standard itself.
+
+    A profile is data: the algorithm reads these fields and never asks which browser it is
+    simulating. ``assumed`` lists what a profile takes from the standard or from the engine's
+    documentation because no conformance suite has measured it yet.
+    """
 
     name: str
+    label: str = "the Fetch standard"
     # Chromium joins repeated request headers into one value ("a, b") before judging them.
     join_repeated_headers: bool = False
     extra_safelisted_headers: Mapping[str, Callable[[str], bool]] = field(default_factory=dict)
     # Chromium lets `Access-Control-Allow-Headers: *` cover Authorization.
     wildcard_covers_authorization: bool = False
+    # Firefox lets it, but prints a deprecation warning.
+    warns_wildcard_authorization: bool = False
     # Chromium refuses any redirect to a URL with a user name or password, even same-origin.
     refuse_every_credentialed_redirect: bool = False
+    # A redirect to another origin removes Authorization from the request (Fetch, 2022).
+    drop_authorization_on_cross_origin_redirect: bool = True
+    max_age: MaxAge = MaxAge()
+    # Local Network Access: a request to a more private address space than the page's needs the
+    # user's permission, which only a secure context may ask for.
+    local_network_access: bool = False
+    assumed: tuple[str, ...] = ()
 
 
 STANDARD = Rules("standard")
 CHROMIUM = Rules(
     "chromium",
+    label="Chromium (Chrome, Edge, Opera)",
     join_repeated_headers=True,
     extra_safelisted_headers=_chromium_client_hints(),
     wildcard_covers_authorization=True,
     refuse_every_credentialed_redirect=True,
+    max_age=MaxAge(cap=7200, absent=5, unparsable=5, negative=0),
+    local_network_access=True,
+    assumed=("Access-Control-Max-Age: cap and odd values from Chromium's documentation",),
 )
+FIREFOX = Rules(
+    "firefox",
+    label="Firefox",
+    # Seen on Firefox 153 ESR (pref network.cors_preflight.authorization_covered_by_wildcard).
+    wildcard_covers_authorization=True,
+    warns_wildcard_authorization=True,
+    max_age=MaxAge(cap=86400, absent=5, unparsable=0, negative=0),
+    assumed=(
+        "Access-Control-Max-Age: cap and odd values from Firefox's documentation",
+        "everything else as the Fetch standard",
+    ),
+)
+WEBKIT = Rules(
+    "webkit",
+    label="Safari (WebKit)",
+    # Seen on WebKitGTK 2.50: '*' covers Authorization, without a warning.
+    wildcard_covers_authorization=True,
+    max_age=MaxAge(cap=600, absent=5, unparsable=5, negative=5),
+    assumed=(
+        "Access-Control-Max-Age: cap and odd values from WebKit's documentation",
+        "everything else as the Fetch standard",
+    ),
+)
+BROWSERS: tuple[Rules, ...] = (CHROMIUM, FIREFOX, WEBKIT)
+PROFILES: Mapping[str, Rules] = {rules.name: rules for rules in (STANDARD, *BROWSERS)}
 
 
 # --- Input and output ------------------------------------------------------------------------
@@ -172,6 +250,11 @@ class SimRequest:
     body: bool = False  # the script passes a (string) body
     # The page's full URL; only Chromium's mixed-content line quotes it (default: origin + "/").
     page_url: str | None = None
+    # Address spaces ("loopback", "local", "public") of the page and of the request's host, for
+    # Local Network Access. Left None, they come from the host when it is an IP address,
+    # localhost or a .local name, and are "public" for any other name.
+    page_address_space: str | None = None
+    target_address_space: str | None = None
 
 
 @dataclass(frozen=True)
@@ -215,12 +298,40 @@ class Failure:
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """What one browser does with the request.
+class CachedPreflight:
+    """A preflight a browser keeps in its cache: the next identical request skips it."""
 
-    ``console_message`` is Chromium's console line for the failure (``None`` when it prints no
-    CORS line); ``script_error`` is what the script's promise rejects with. On the top-level
-    (standard) verdict, ``chromium`` holds Chromium's own verdict.
+    hop: int
+    url: str
+    max_age: str | None  # Access-Control-Max-Age as the server sent it
+    seconds: int  # how long this browser keeps it (0: not cached)
+    why: str  # how ``seconds`` follows from the header, in our words
+    methods: tuple[str, ...] = ()
+    headers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Permission:
+    """The request works only if the user grants a permission the browser asks for."""
+
+    name: str  # e.g. "local-network-access"
+    explanation: str  # in our words
+    page_space: str = ""
+    target_space: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one browser (or the standard) does with the request.
+
+    ``console_message`` is the browser's console line for the failure (``None`` when it prints
+    no CORS line, or when nobody has recorded that browser's wording for this failure yet);
+    ``script_error`` is what the script's promise rejects with. The top-level verdict is the
+    standard's; ``browsers`` holds one verdict per browser profile (Chromium, Firefox, WebKit),
+    and its own ``console_message`` is Chromium's line, as before.
+
+    ``allowed`` assumes the user grants any ``permission`` the browser asks for. ``again`` is the
+    verdict for the same request sent a second time (see ``simulate``'s ``again_after``).
     """
 
     rules: str
@@ -235,22 +346,71 @@ class Verdict:
     sent: tuple[Outgoing, ...]
     pending: Outgoing | None = None  # the answer the simulation is waiting for, if incomplete
     notes: tuple[str, ...] = ()
-    chromium: Verdict | None = None
+    browsers: tuple[Verdict, ...] = ()
+    console_warnings: tuple[str, ...] = ()  # lines the browser prints although it allows
+    preflight_cache: tuple[CachedPreflight, ...] = ()
+    permission: Permission | None = None
+    again: Verdict | None = None
+    again_after: float | None = None  # seconds between the first request and ``again``
+
+    def browser(self, name: str) -> Verdict | None:
+        return next((verdict for verdict in self.browsers if verdict.rules == name), None)
+
+    @property
+    def chromium(self) -> Verdict | None:
+        return self.browser("chromium")
+
+    @property
+    def firefox(self) -> Verdict | None:
+        return self.browser("firefox")
+
+    @property
+    def webkit(self) -> Verdict | None:
+        return self.browser("webkit")
+
+    @property
+    def label(self) -> str:
+        profile = PROFILES.get(self.rules)
+        return profile.label if profile is not None else self.rules
 
     @property
     def complete(self) -> bool:
-        return self.pending is None and (self.chromium is None or self.chromium.complete)
+        runs = (self, *self.browsers, *(v.again for v in (self, *self.browsers) if v.again))
+        return all(verdict.pending is None for verdict in runs)
 
     @property
     def waiting_for(self) -> Outgoing | None:
-        """The first request either rule set still needs an answer to."""
-        if self.pending is not None:
-            return self.pending
-        return self.chromium.pending if self.chromium is not None else None
+        """The first request any rule set still needs an answer to."""
+        for verdict in (self, *self.browsers):
+            for run in (verdict, verdict.again):
+                if run is not None and run.pending is not None:
+                    return run.pending
+        return None
 
     @property
     def browsers_agree(self) -> bool:
-        return self.chromium is None or self.chromium.allowed == self.allowed
+        """Every browser reaches the standard's answer (allowed or blocked)."""
+        return all(verdict.allowed == self.allowed for verdict in self.browsers)
+
+    @property
+    def engines_agree(self) -> bool:
+        """The browsers reach one outcome among themselves: allowed, or blocked for one reason,
+        with the same permission prompt."""
+        return len({_outcome(verdict) for verdict in self.browsers}) <= 1
+
+    @property
+    def allowed_in(self) -> tuple[str, ...]:
+        return tuple(verdict.rules for verdict in self.browsers if verdict.allowed)
+
+    @property
+    def blocked_in(self) -> tuple[str, ...]:
+        return tuple(verdict.rules for verdict in self.browsers if not verdict.allowed)
+
+
+def _outcome(verdict: Verdict) -> tuple:
+    failure = verdict.failure.id if verdict.failure else None
+    permission = verdict.permission.name if verdict.permission else None
+    return verdict.allowed, failure, permission
 
 
 # --- URLs and origins ------------------------------------------------------------------------
@@ -542,6 +702,18 @@ def console_line(
     )
 
 
+# Each rule set's console wording. The standard is no browser: its verdict quotes Chromium's.
+_CHROMIUM_WORDING = browser_console.ConsoleWording(
+    "chromium", recorded_with="Chromium 156", line=console_line
+)
+CONSOLE_WORDING: Mapping[str, browser_console.ConsoleWording] = {
+    "standard": _CHROMIUM_WORDING,
+    "chromium": _CHROMIUM_WORDING,
+    "firefox": browser_console.FIREFOX,
+    "webkit": browser_console.WEBKIT,
+}
+
+
 # --- Failure explanations (our words) --------------------------------------------------------
 
 EXPLANATIONS = {
@@ -667,6 +839,12 @@ EXPLANATIONS = {
         "The request was redirected more than 20 times; the browser gives up.",
         None,
     ),
+    "local-network-access-insecure": (
+        "The request goes into a more private address space ({hint}) than the page's, which"
+        " needs the user's permission, and a page that is not a secure context (https) may not"
+        " ask for it.",
+        None,
+    ),
 }
 
 
@@ -707,6 +885,13 @@ class _Run:
     exposed: tuple[str, ...] = ()
     pending: Outgoing | None = None
     script_error: str | None = None
+    warnings: list[str] = field(default_factory=list)  # failure-like ids the browser warns of
+    # The browser's preflight cache, keyed by (origin sent, URL, credentials included).
+    cache: dict[tuple[str, str, bool], CachedPreflight] = field(default_factory=dict)
+    cached: list[CachedPreflight] = field(default_factory=list)  # what this run stored
+    now: float = 0.0  # seconds since the cache was empty
+    permission: Permission | None = None
+    last_status: int | None = None
 
     def step(self, name: str, passed: bool, detail: str, hop: int = 0) -> None:
         self.steps.append(Step(name, passed, detail, hop))
@@ -728,35 +913,57 @@ class _Run:
         return _Stop(failure, hint, url=url or self.initial_url, preflight=preflight)
 
 
-def simulate(request: SimRequest, answer: Answer) -> Verdict:
-    """Run the request through the standard's rules and Chromium's; see the module docstring."""
-    chromium = _simulate(request, answer, CHROMIUM)
-    standard = _simulate(request, answer, STANDARD)
-    return replace(standard, console_message=chromium.console_message, chromium=chromium)
+def simulate(request: SimRequest, answer: Answer, *, again_after: float | None = None) -> Verdict:
+    """Run the request through the standard's rules and each browser's; see the module docstring.
+
+    With ``again_after`` (seconds), every rule set also sends the same request a second time
+    that long after the first, with the preflight cache the first left behind; the answers are
+    the same as the first time. ``verdict.again`` says whether a preflight went out again.
+    """
+    browsers = tuple(_simulate(request, answer, rules, again_after) for rules in BROWSERS)
+    standard = _simulate(request, answer, STANDARD, again_after)
+    return replace(standard, console_message=browsers[0].console_message, browsers=browsers)
 
 
-def _simulate(request: SimRequest, answer: Answer, rules: Rules) -> Verdict:
-    run = _Run(request, rules, answer)
+def _simulate(
+    request: SimRequest, answer: Answer, rules: Rules, again_after: float | None = None
+) -> Verdict:
+    first, cache = _walk(_Run(request, rules, answer))
+    if again_after is None:
+        return first
+    second, _ = _walk(_Run(request, rules, answer, cache=dict(cache), now=again_after))
+    return replace(first, again=second, again_after=again_after)
+
+
+def _walk(run: _Run) -> tuple[Verdict, dict]:
     failure: Failure | None = None
     console: str | None = None
+    lines = CONSOLE_WORDING[run.rules.name]
     try:
         _fetch(run)
     except _Stop as stop:
         failure = stop.failure
         if failure is not None:
-            console = console_line(
+            console = lines.failure(
                 failure.id,
                 url=str(stop.console.get("url", run.initial_url)),
                 initial_url=run.initial_url,
                 origin=run.origin,
                 hint=stop.hint,
                 preflight=bool(stop.console.get("preflight")),
+                status=run.last_status,
             )
             if failure.id.startswith("script-") and failure.id != "script-bad-url":
                 console = None  # the promise rejects; nothing is logged for the request
+            run.script_error = lines.script_error(failure.id, run.script_error)
     allowed = failure is None and run.pending is None
-    return Verdict(
-        rules=rules.name,
+    warnings = tuple(
+        line
+        for warning in run.warnings
+        if (line := lines.warning(warning, url=run.initial_url, origin=run.origin)) is not None
+    )
+    verdict = Verdict(
+        rules=run.rules.name,
         allowed=allowed,
         failure=failure,
         console_message=console,
@@ -768,7 +975,11 @@ def _simulate(request: SimRequest, answer: Answer, rules: Rules) -> Verdict:
         sent=tuple(run.sent),
         pending=run.pending,
         notes=tuple(run.notes),
+        console_warnings=warnings,
+        preflight_cache=tuple(run.cached),
+        permission=run.permission,
     )
+    return verdict, run.cache
 
 
 def _prepare(run: _Run) -> tuple[str, _URL, list[tuple[str, str]]]:
@@ -897,8 +1108,11 @@ def _fetch(run: _Run) -> None:
     tainted = False
     cors = False
     body = request.body
+    page_space = _page_address_space(request, run.origin)
     for hop in range(REDIRECT_LIMIT + 1):
-        _check_mixed_content(run, url, hop)
+        target_space = _target_address_space(request, url)
+        _check_mixed_content(run, url, hop, target_space)
+        _check_local_network(run, url, hop, page_space, target_space)
         same_origin = run.origin != "null" and url.origin == run.origin
         cors = cors or not same_origin
         serialised = "null" if tainted else run.origin
@@ -916,7 +1130,8 @@ def _fetch(run: _Run) -> None:
                     "A preflight is needed: " + "; ".join(reasons) + ".",
                     hop,
                 )
-                _preflight(run, hop, url, method, headers, unsafe, serialised)
+                if not _cache_hit(run, hop, url, method, unsafe, serialised, include):
+                    _preflight(run, hop, url, method, headers, unsafe, serialised)
             else:
                 run.step(
                     "simple-request",
@@ -951,17 +1166,190 @@ def _fetch(run: _Run) -> None:
                 hop,
             )
         method, headers, body = _rewrite_for_redirect(response.status, method, headers, body)
+        if url.origin != location.origin and run.rules.drop_authorization_on_cross_origin_redirect:
+            headers = _drop_authorization(run, headers, location, hop)
         url = location
+
+
+def _drop_authorization(
+    run: _Run, headers: list[tuple[str, str]], location: _URL, hop: int
+) -> list[tuple[str, str]]:
+    """A redirect to another origin takes Authorization off the request (Fetch, HTTP-redirect
+    fetch): the next server never sees it, and it no longer calls for a preflight."""
+    kept = [
+        (name, value) for name, value in headers if name.lower() not in NON_WILDCARD_REQUEST_HEADERS
+    ]
+    if len(kept) != len(headers):
+        run.step(
+            "redirect.authorization-dropped",
+            True,
+            f"The redirect leads to another origin ({location.origin}), so the browser removes"
+            " the Authorization header before following it.",
+            hop,
+        )
+    return kept
+
+
+# --- Local Network Access --------------------------------------------------------------------
+
+
+def address_space(host: str) -> str | None:
+    """ "loopback", "local" or "public" for an IP address, localhost or a .local name; None for
+    any other name, whose address space only the name's resolution can tell."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return "loopback"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "local" if host.endswith(".local") else None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address.is_loopback or address.is_unspecified:
+        return "loopback"
+    if address.is_private or address.is_link_local or address in _SHARED_ADDRESS_SPACE:
+        return "local"
+    return "public"
+
+
+_SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")
+
+
+def _checked_space(value: str | None, what: str) -> str | None:
+    if value is not None and value not in ADDRESS_SPACES:
+        raise ValueError(f"{what} must be one of {', '.join(ADDRESS_SPACES)}")
+    return value
+
+
+def _page_address_space(request: SimRequest, origin: str) -> str:
+    given = _checked_space(request.page_address_space, "page_address_space")
+    if given is not None:
+        return given
+    page = _parse_url(origin) if origin != "null" else None
+    return (address_space(page.host) if page else None) or "public"
+
+
+def _target_address_space(request: SimRequest, url: _URL) -> str:
+    given = _checked_space(request.target_address_space, "target_address_space")
+    first = _parse_url(request.url)
+    if given is not None and first is not None and first.host == url.host:
+        return given
+    return address_space(url.host) or "public"
+
+
+def _is_secure_context(origin: str) -> bool:
+    page = _parse_url(origin) if origin != "null" else None
+    if page is None:
+        return False
+    return page.scheme == "https" or _LOOPBACK_HOST.fullmatch(page.host) is not None
+
+
+def _check_local_network(
+    run: _Run, url: _URL, hop: int, page_space: str, target_space: str
+) -> None:
+    """A request into a more private address space than the page's needs the user's leave."""
+    if not run.rules.local_network_access:
+        return
+    if ADDRESS_SPACES.index(target_space) >= ADDRESS_SPACES.index(page_space):
+        return
+    where = (
+        f"The page is in the {page_space} address space and {url.origin} in the {target_space} one"
+    )
+    if not _is_secure_context(run.origin):
+        run.step("local-network-access", False, where + "; only a secure page may ask.", hop)
+        raise run.fail("local-network-access-insecure", target_space, url=url.href)
+    run.step(
+        "local-network-access",
+        True,
+        where + f": {run.rules.label} asks the user for permission first (Local Network Access).",
+        hop,
+    )
+    if run.permission is None:
+        run.permission = Permission(
+            "local-network-access",
+            f"{run.rules.label} asks the user whether this site may reach devices on their"
+            f" {'own computer' if target_space == 'loopback' else 'local network'}; if the user"
+            " refuses, fetch() fails with a network error before anything is sent.",
+            page_space,
+            target_space,
+        )
+
+
+# --- The preflight cache ---------------------------------------------------------------------
+
+
+def _cache_hit(
+    run: _Run,
+    hop: int,
+    url: _URL,
+    method: str,
+    unsafe: tuple[str, ...],
+    serialised: str,
+    include: bool,
+) -> bool:
+    """Can the browser skip the preflight because an earlier one still answers for it?"""
+    entry = run.cache.get((serialised, url.href, include))
+    if entry is None or run.now >= entry.seconds:
+        return False
+    methods_ok = (
+        method in SAFELISTED_METHODS
+        or method in entry.methods
+        or ("*" in entry.methods and not include)
+    )
+    listed = {name.lower() for name in entry.headers}
+    wildcard = "*" in listed and not include
+
+    def covered(name: str) -> bool:
+        if name in listed:
+            return True
+        authorization = name in NON_WILDCARD_REQUEST_HEADERS
+        return wildcard and (not authorization or run.rules.wildcard_covers_authorization)
+
+    if not methods_ok or not all(covered(name) for name in unsafe):
+        return False
+    run.step(
+        "preflight-cache",
+        True,
+        f"A preflight sent {run.now:g} s earlier is still cached ({entry.seconds} s: {entry.why}),"
+        " so the browser sends the request without a new preflight.",
+        hop,
+    )
+    return True
+
+
+def _store_preflight(
+    run: _Run,
+    hop: int,
+    url: _URL,
+    response: Response,
+    methods: tuple[str, ...],
+    names: tuple[str, ...],
+    serialised: str,
+    include: bool,
+) -> None:
+    raw = _combined(response, "access-control-max-age")
+    seconds, why = run.rules.max_age.seconds(raw)
+    entry = CachedPreflight(hop, url.href, raw, seconds, why, methods, names)
+    run.cached.append(entry)
+    if seconds > 0:
+        run.cache[(serialised, url.href, include)] = replace(entry, seconds=int(run.now) + seconds)
+        kept = f"{run.rules.label} keeps this preflight for {seconds} s ({why})."
+    else:
+        kept = f"{run.rules.label} does not cache this preflight ({why})."
+    run.step("preflight.max-age", True, kept, hop)
 
 
 _LOOPBACK_HOST = re.compile(r"localhost|.*\.localhost|127(\.[0-9]{1,3}){3}|::1")
 
 
-def _check_mixed_content(run: _Run, url: _URL, hop: int) -> None:
-    """An https page may not fetch http: URLs, except on loopback (a trustworthy origin)."""
+def _check_mixed_content(run: _Run, url: _URL, hop: int, target_space: str = "public") -> None:
+    """An https page may not fetch http: URLs, except on loopback (a trustworthy origin), and,
+    in a browser with Local Network Access, a local address it will ask the user about."""
     if not run.origin.startswith("https://") or url.scheme != "http":
         return
     if _LOOPBACK_HOST.fullmatch(url.host):
+        return
+    if run.rules.local_network_access and address_space(url.host) == "local":
         return
     run.step("mixed-content", False, f"An https page may not fetch {url.href}.", hop)
     page = run.request.page_url or f"{run.origin}/"
@@ -1020,6 +1408,7 @@ def _preflight(
     names = _allow_list(run, response, "access-control-allow-headers", hop, url)
     _check_method_allowed(run, method, methods, include, hop, url)
     _check_headers_allowed(run, headers, unsafe, names, include, hop, url)
+    _store_preflight(run, hop, url, response, methods, names, serialised, include)
 
 
 def _allow_list(run: _Run, response: Response, header: str, hop: int, url: _URL) -> tuple[str, ...]:
@@ -1081,6 +1470,13 @@ def _check_headers_allowed(
                 raise run.fail(failure_id, lower, url=url.href)
     for name in unsafe:
         if name in listed or wildcard:
+            if name not in listed and name in NON_WILDCARD_REQUEST_HEADERS:
+                if run.rules.warns_wildcard_authorization:
+                    run.warnings.append("wildcard-authorization")
+                run.notes.append(
+                    f"{run.rules.label} lets '*' in Access-Control-Allow-Headers cover"
+                    f" {name}, although the Fetch standard says it must be listed by name."
+                )
             continue
         detail = f"{name} is not in Access-Control-Allow-Headers ({', '.join(names) or 'absent'})"
         if "*" in listed:

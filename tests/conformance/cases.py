@@ -463,7 +463,9 @@ CASES: tuple[Case, ...] = (
     Case(
         "redirect-cross-origin-drops-authorization",
         {
-            "x": Route(moved("{other}{case}final", APP), preflight=allow(None, "authorization", APP)),
+            "x": Route(
+                moved("{other}{case}final", APP), preflight=allow(None, "authorization", APP)
+            ),
             "final": Route(ok(STAR), preflight=allow(None, None, STAR)),
         },
         headers=(("Authorization", "Bearer t"),),
