@@ -1378,6 +1378,7 @@ def _ask(run: _Run, outgoing: Outgoing) -> Response:
         raise _Stop()
     if isinstance(response, NoResponse):
         raise run.fail("no-response", response.error, url=outgoing.url)
+    run.last_status = response.status
     return response
 
 
