@@ -353,6 +353,33 @@ class Verdict:
     again: Verdict | None = None
     again_after: float | None = None  # seconds between the first request and ``again``
 
+    @property
+    def summary(self) -> str:
+        """The answer in one sentence, browser by browser when they part ways."""
+        if not self.browsers:
+            if self.allowed:
+                return "Yes: the browser lets your script read the response"
+            return "No: the browser blocks this request"
+        groups: dict[str, list[str]] = {}
+        for verdict in self.browsers:
+            if not verdict.allowed:
+                key = "blocked in"
+            elif verdict.permission is not None:
+                key = "allowed only with the user's permission in"
+            else:
+                key = "allowed in"
+            groups.setdefault(key, []).append(verdict.label)
+        if list(groups) == ["allowed in"]:
+            return "Yes: every browser lets your script read the response"
+        if list(groups) == ["blocked in"]:
+            return "No: every browser blocks this request"
+        parts = [f"{key} {' and '.join(labels)}" for key, labels in groups.items()]
+        return "It depends on the browser: " + "; ".join(parts)
+
+    @property
+    def preflight_sent(self) -> bool:
+        return any(outgoing.kind == "preflight" for outgoing in self.sent)
+
     def browser(self, name: str) -> Verdict | None:
         return next((verdict for verdict in self.browsers if verdict.rules == name), None)
 

@@ -44,7 +44,7 @@ def test_a_visitor_asks_watches_the_question_being_answered_and_is_refused_polit
     page.get_by_role("button", name="Check this request").click()
 
     verdict = page.get_by_role(
-        "heading", name="Yes: the browser lets your script read the response"
+        "heading", name="Yes: every browser lets your script read the response"
     )
     verdict.wait_for(timeout=30_000)
     simulation = Simulation.objects.get()

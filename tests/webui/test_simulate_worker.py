@@ -79,10 +79,10 @@ def test_a_worker_answers_the_question_and_the_page_shows_the_verdict(
     response = client.get(location, headers={"HX-Request": "true"})
     html = response.content.decode()
     assert response.status_code == 286
-    assert "Yes: the browser lets your script read the response" in html
+    assert "Yes: every browser lets your script read the response" in html
     assert "We did not send PUT to your site" in html
     page = client.get(location).content.decode()
-    assert "Yes: the browser lets your script read the response" in page
+    assert "Yes: every browser lets your script read the response" in page
     assert "<noscript><meta" not in page
 
 
