@@ -192,6 +192,17 @@ class Rules:
     # Local Network Access: a request to a more private address space than the page's needs the
     # user's permission, which only a secure context may ask for.
     local_network_access: bool = False
+    # Firefox: once a request was preflighted, a redirect to another origin keeps the page's
+    # origin in Origin (its check of the final answer still allows 'null'), and the request is
+    # preflighted again at the new origin even when it has become a simple one.
+    keeps_origin_after_preflighted_redirect: bool = False
+    preflights_again_after_redirect: bool = False
+    # WebKit keeps Content-Type (and the other body headers) when a 303 turns a POST into a GET.
+    redirect_drops_body_headers: bool = True
+    # WebKit treats http://127.0.0.1 from an https page as mixed content.
+    loopback_is_trustworthy: bool = True
+    # WebKit judges a preflight's status before its Access-Control-Allow-Origin.
+    preflight_status_first: bool = False
     assumed: tuple[str, ...] = ()
 
 
@@ -213,10 +224,14 @@ FIREFOX = Rules(
     # Seen on Firefox 153 ESR (pref network.cors_preflight.authorization_covered_by_wildcard).
     wildcard_covers_authorization=True,
     warns_wildcard_authorization=True,
+    # Measured (tests/conformance/test_firefox.py): redirect-307-put-*, redirect-303-post-*.
+    keeps_origin_after_preflighted_redirect=True,
+    preflights_again_after_redirect=True,
     max_age=MaxAge(cap=86400, absent=5, unparsable=0, negative=0),
     assumed=(
         "Access-Control-Max-Age: cap and odd values from Firefox's documentation",
-        "everything else as the Fetch standard",
+        "after a preflighted redirect: the final answer is still checked against 'null'",
+        "Local Network Access: not modelled",
     ),
 )
 WEBKIT = Rules(
@@ -224,10 +239,16 @@ WEBKIT = Rules(
     label="Safari (WebKit)",
     # Seen on WebKitGTK 2.50: '*' covers Authorization, without a warning.
     wildcard_covers_authorization=True,
+    # Measured (tests/conformance/test_webkit.py): repeated-accept-header,
+    # redirect-303-post-becomes-get, plain-http-loopback-is-trustworthy, preflight-405-no-acao.
+    join_repeated_headers=True,
+    redirect_drops_body_headers=False,
+    loopback_is_trustworthy=False,
+    preflight_status_first=True,
     max_age=MaxAge(cap=600, absent=5, unparsable=5, negative=5),
     assumed=(
         "Access-Control-Max-Age: cap and odd values from WebKit's documentation",
-        "everything else as the Fetch standard",
+        "Local Network Access: not modelled",
     ),
 )
 BROWSERS: tuple[Rules, ...] = (CHROMIUM, FIREFOX, WEBKIT)
@@ -1136,6 +1157,8 @@ def _fetch(run: _Run) -> None:
     cors = False
     body = request.body
     page_space = _page_address_space(request, run.origin)
+    preflighted = False  # a preflight was sent (or found in the cache) for an earlier hop
+    crossed = False  # the last redirect led to another origin
     for hop in range(REDIRECT_LIMIT + 1):
         target_space = _target_address_space(request, url)
         _check_mixed_content(run, url, hop, target_space)
@@ -1143,10 +1166,30 @@ def _fetch(run: _Run) -> None:
         same_origin = run.origin != "null" and url.origin == run.origin
         cors = cors or not same_origin
         serialised = "null" if tainted else run.origin
+        kept = tainted and preflighted and run.rules.keeps_origin_after_preflighted_redirect
+        sent_origin = run.origin if kept else serialised
+        if kept:
+            run.step(
+                "tainted-origin.kept",
+                True,
+                f"{run.rules.label} keeps sending 'Origin: {run.origin}' after the redirect of a"
+                " preflighted request, where the standard sends 'null'.",
+                hop,
+            )
         if not cors:
             run.step("same-origin", True, f"{url.origin} is the page's own origin: no CORS.", hop)
         else:
             reasons, unsafe = _preflight_reasons(method, headers, run.rules)
+            if (
+                not reasons
+                and preflighted
+                and crossed
+                and run.rules.preflights_again_after_redirect
+            ):
+                reasons = (
+                    f"{run.rules.label} preflights a request again at the new origin when it was"
+                    " preflighted before the redirect",
+                )
             if hop == 0:
                 run.preflight_needed = bool(reasons)
                 run.preflight_reasons = reasons
@@ -1157,8 +1200,9 @@ def _fetch(run: _Run) -> None:
                     "A preflight is needed: " + "; ".join(reasons) + ".",
                     hop,
                 )
-                if not _cache_hit(run, hop, url, method, unsafe, serialised, include):
-                    _preflight(run, hop, url, method, headers, unsafe, serialised)
+                preflighted = True
+                if not _cache_hit(run, hop, url, method, unsafe, sent_origin, include):
+                    _preflight(run, hop, url, method, headers, unsafe, sent_origin)
             else:
                 run.step(
                     "simple-request",
@@ -1166,7 +1210,7 @@ def _fetch(run: _Run) -> None:
                     "No preflight: the method and every header are safelisted.",
                     hop,
                 )
-        outgoing = _outgoing(hop, method, url, headers, cors, serialised)
+        outgoing = _outgoing(hop, method, url, headers, cors, sent_origin)
         response = _ask(run, outgoing)
         if cors:
             _cors_check(run, response, serialised, include, hop, url)
@@ -1192,8 +1236,11 @@ def _fetch(run: _Run) -> None:
                 " browser sends 'Origin: null', so the next answer must allow 'null' or '*'.",
                 hop,
             )
-        method, headers, body = _rewrite_for_redirect(response.status, method, headers, body)
-        if url.origin != location.origin and run.rules.drop_authorization_on_cross_origin_redirect:
+        method, headers, body = _rewrite_for_redirect(
+            response.status, method, headers, body, run.rules.redirect_drops_body_headers
+        )
+        crossed = url.origin != location.origin
+        if crossed and run.rules.drop_authorization_on_cross_origin_redirect:
             headers = _drop_authorization(run, headers, location, hop)
         url = location
 
@@ -1374,7 +1421,7 @@ def _check_mixed_content(run: _Run, url: _URL, hop: int, target_space: str = "pu
     in a browser with Local Network Access, a local address it will ask the user about."""
     if not run.origin.startswith("https://") or url.scheme != "http":
         return
-    if _LOOPBACK_HOST.fullmatch(url.host):
+    if _LOOPBACK_HOST.fullmatch(url.host) and run.rules.loopback_is_trustworthy:
         return
     if run.rules.local_network_access and address_space(url.host) == "local":
         return
@@ -1427,16 +1474,23 @@ def _preflight(
     if response.is_redirect:
         run.step("preflight.redirect", False, "The preflight was answered with a redirect.", hop)
         raise run.fail("preflight-redirect", url=url.href, preflight=True)
+    if run.rules.preflight_status_first:
+        _check_preflight_status(run, response, hop, url)
     _cors_check(run, response, serialised, include, hop, url, preflight=True)
-    if not 200 <= response.status <= 299:
-        run.step("preflight.status", False, f"The preflight got status {response.status}.", hop)
-        raise run.fail("preflight-status", str(response.status), url=url.href, preflight=True)
-    run.step("preflight.status", True, f"The preflight got status {response.status}.", hop)
+    if not run.rules.preflight_status_first:
+        _check_preflight_status(run, response, hop, url)
     methods = _allow_list(run, response, "access-control-allow-methods", hop, url)
     names = _allow_list(run, response, "access-control-allow-headers", hop, url)
     _check_method_allowed(run, method, methods, include, hop, url)
     _check_headers_allowed(run, headers, unsafe, names, include, hop, url)
     _store_preflight(run, hop, url, response, methods, names, serialised, include)
+
+
+def _check_preflight_status(run: _Run, response: Response, hop: int, url: _URL) -> None:
+    if not 200 <= response.status <= 299:
+        run.step("preflight.status", False, f"The preflight got status {response.status}.", hop)
+        raise run.fail("preflight-status", str(response.status), url=url.href, preflight=True)
+    run.step("preflight.status", True, f"The preflight got status {response.status}.", hop)
 
 
 def _allow_list(run: _Run, response: Response, header: str, hop: int, url: _URL) -> tuple[str, ...]:
@@ -1612,12 +1666,18 @@ def _follow(run: _Run, response: Response, url: _URL, cors: bool, hop: int) -> _
 
 
 def _rewrite_for_redirect(
-    status: int, method: str, headers: list[tuple[str, str]], body: bool
+    status: int,
+    method: str,
+    headers: list[tuple[str, str]],
+    body: bool,
+    drop_body_headers: bool = True,
 ) -> tuple[str, list[tuple[str, str]], bool]:
     """301/302 turn a POST into a GET, 303 turns anything but GET/HEAD into one."""
     if (status in (301, 302) and method == "POST") or (
         status == 303 and method not in ("GET", "HEAD")
     ):
+        if not drop_body_headers:
+            return "GET", headers, False
         kept = [
             (name, value) for name, value in headers if name.lower() not in REQUEST_BODY_HEADERS
         ]
