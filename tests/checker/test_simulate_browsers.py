@@ -312,13 +312,21 @@ def test_a_cross_origin_redirect_drops_authorization_so_no_second_preflight():
         Hop(answer(STAR), allowing(STAR)),  # the preflight would not allow Authorization
     ]
     verdict = simulate(request(headers=BEARER), replay(hops))
-    for run in (verdict, *verdict.browsers):
+    for run in (verdict, verdict.chromium, verdict.webkit):
         assert run.allowed, run.rules
         assert kinds(run) == [(0, "preflight"), (0, "request"), (1, "request")]
         final = run.sent[-1]
         assert final.header("authorization") is None and final.header("origin") == "null"
         assert "redirect.authorization-dropped" in names(run)
     assert verdict.sent[1].header("authorization") == "Bearer t"
+    # Firefox preflights again after a preflighted redirect, with the page's origin, but the
+    # Authorization header is gone from that preflight and from the request.
+    firefox = verdict.firefox
+    assert firefox.allowed
+    assert kinds(firefox) == [(0, "preflight"), (0, "request"), (1, "preflight"), (1, "request")]
+    assert firefox.sent[2].header("access-control-request-headers") is None
+    assert firefox.sent[3].header("authorization") is None
+    assert firefox.sent[3].header("origin") == APP
 
 
 def test_a_same_origin_redirect_keeps_authorization_and_preflights_again():
