@@ -6,7 +6,10 @@ engines by the conformance suites (tests/conformance/) and kept in ``browser_con
 to this file: one table per engine, failure id -> template. A template may name ``{url}`` (the
 URL that failed), ``{initial_url}`` (the URL the script asked for), ``{origin}`` (the origin the
 request carried), ``{hint}`` (the value at fault, as the simulator reports it) and ``{status}``
-(the status of the last answer, or 0 when none came).
+(the status of the last answer, or 0 when none came), ``{sent_origin}`` (the Origin the failing
+request carried: ``null`` after a tainting redirect), ``{location}`` (the redirect's target),
+``{raw_location}`` (the Location as the server wrote it), ``{header}`` (a request header as the
+script wrote it), ``{hint_lower}`` and ``{raw_url}`` (the URL as the script passed it).
 
 A failure with no recorded line gives ``None``: the simulator then says it does not know that
 browser's wording rather than guessing it. Chromium's wording, with its own small rules (where it
@@ -53,7 +56,13 @@ class ConsoleWording:
         hint: str = "",
         preflight: bool = False,
         status: int | None = None,
+        redirect: bool = False,
+        **context: str | bool,
     ) -> str | None:
+        """The line (or lines, joined by newlines) for a failure; None when not recorded.
+
+        A table may hold a variant for a failure at a preflight (``preflight:<id>``) or at a
+        redirect (``redirect:<id>``: on a redirect's answer, or after following one)."""
         if self.line is not None:
             return self.line(
                 failure_id,
@@ -63,24 +72,41 @@ class ConsoleWording:
                 hint=hint,
                 preflight=preflight,
             )
-        key = (
-            f"preflight:{failure_id}"
-            if preflight and f"preflight:{failure_id}" in self.reasons
-            else failure_id
+        keys = (
+            *((f"preflight:{failure_id}",) if preflight else ()),
+            *((f"redirect:{failure_id}",) if redirect else ()),
+            failure_id,
         )
-        template = self.reasons.get(key)
+        template = next((self.reasons[key] for key in keys if key in self.reasons), None)
         if template is None:
             return None
         values = _Blank(
-            url=url, initial_url=initial_url, origin=origin, hint=hint, status=status or 0
+            url=url,
+            initial_url=initial_url,
+            origin=origin,
+            sent_origin=context.get("sent_origin", origin),
+            hint=hint,
+            hint_lower=hint.lower(),
+            status=status or 0,
+            **{key: str(value) for key, value in context.items() if key != "sent_origin"},
         )
         return template.format_map(values)
 
-    def script_error(self, failure_id: str, built: str | None) -> str | None:
-        """What the promise rejects with; ``built`` is the simulator's (Chromium's) text."""
+    def script_error(
+        self, failure_id: str, built: str | None, hint: str = "", raw_url: str = ""
+    ) -> str | None:
+        """What the promise rejects with; ``built`` is the simulator's (Chromium's) text.
+
+        A failure fetch() itself reports (``script-*``) needs its own entry; any other failure
+        rejects with the engine's one network error, the entry ``*``."""
         if self.line is not None:
             return built
-        return self.script_errors.get(failure_id, self.script_errors.get("*"))
+        template = self.script_errors.get(failure_id)
+        if template is None and not failure_id.startswith("script-"):
+            template = self.script_errors.get("*")
+        if template is None:
+            return None
+        return template.format_map(_Blank(hint=hint, hint_lower=hint.lower(), raw_url=raw_url))
 
     def warning(self, warning_id: str, *, url: str, origin: str) -> str | None:
         template = self.warnings.get(warning_id)

@@ -203,6 +203,8 @@ class Rules:
     loopback_is_trustworthy: bool = True
     # WebKit judges a preflight's status before its Access-Control-Allow-Origin.
     preflight_status_first: bool = False
+    # WebKit names the first header the preflight does not allow in the script's order.
+    checks_headers_in_request_order: bool = False
     assumed: tuple[str, ...] = ()
 
 
@@ -245,6 +247,7 @@ WEBKIT = Rules(
     redirect_drops_body_headers=False,
     loopback_is_trustworthy=False,
     preflight_status_first=True,
+    checks_headers_in_request_order=True,
     max_age=MaxAge(cap=600, absent=5, unparsable=5, negative=5),
     assumed=(
         "Access-Control-Max-Age: cap and odd values from WebKit's documentation",
@@ -940,6 +943,9 @@ class _Run:
     now: float = 0.0  # seconds since the cache was empty
     permission: Permission | None = None
     last_status: int | None = None
+    # What a browser's console line may quote beyond the failure's hint: whether the failure
+    # came with a redirect, the Location, a header as the script wrote it, the Origin sent.
+    context: dict[str, str | bool] = field(default_factory=dict)
 
     def step(self, name: str, passed: bool, detail: str, hop: int = 0) -> None:
         self.steps.append(Step(name, passed, detail, hop))
@@ -1000,10 +1006,14 @@ def _walk(run: _Run) -> tuple[Verdict, dict]:
                 hint=stop.hint,
                 preflight=bool(stop.console.get("preflight")),
                 status=run.last_status,
+                raw_url=run.request.url,
+                **run.context,
             )
             if failure.id.startswith("script-") and failure.id != "script-bad-url":
                 console = None  # the promise rejects; nothing is logged for the request
-            run.script_error = lines.script_error(failure.id, run.script_error)
+            run.script_error = lines.script_error(
+                failure.id, run.script_error, hint=stop.hint, raw_url=run.request.url
+            )
     allowed = failure is None and run.pending is None
     warnings = tuple(
         line
@@ -1160,9 +1170,11 @@ def _fetch(run: _Run) -> None:
     preflighted = False  # a preflight was sent (or found in the cache) for an earlier hop
     crossed = False  # the last redirect led to another origin
     for hop in range(REDIRECT_LIMIT + 1):
+        run.context = {"redirect": True} if hop else {}
         target_space = _target_address_space(request, url)
         _check_mixed_content(run, url, hop, target_space)
         _check_local_network(run, url, hop, page_space, target_space)
+        run.context = {}
         same_origin = run.origin != "null" and url.origin == run.origin
         cors = cors or not same_origin
         serialised = "null" if tainted else run.origin
@@ -1212,6 +1224,10 @@ def _fetch(run: _Run) -> None:
                 )
         outgoing = _outgoing(hop, method, url, headers, cors, sent_origin)
         response = _ask(run, outgoing)
+        run.context = {}
+        if response.is_redirect:
+            location = _resolve(url, response.header("location") or "")
+            run.context = {"redirect": True, "location": location, "raw_location": location}
         if cors:
             _cors_check(run, response, serialised, include, hop, url)
         if not response.is_redirect:
@@ -1550,7 +1566,12 @@ def _check_headers_allowed(
                     else "preflight-header-not-allowed"
                 )
                 raise run.fail(failure_id, lower, url=url.href)
+    written = {name.lower(): name for name, _ in reversed(headers)}
+    if run.rules.checks_headers_in_request_order:
+        order = [name.lower() for name, _ in headers]
+        unsafe = tuple(sorted(unsafe, key=lambda n: order.index(n) if n in order else len(order)))
     for name in unsafe:
+        run.context["header"] = written.get(name, name)
         if name in listed or wildcard:
             if name not in listed and name in NON_WILDCARD_REQUEST_HEADERS:
                 if run.rules.warns_wildcard_authorization:
@@ -1585,6 +1606,7 @@ def _cors_check(
 ) -> None:
     """Access-Control-Allow-Origin and, with credentials, Access-Control-Allow-Credentials."""
     where = "preflight." if preflight else ""
+    run.context["sent_origin"] = serialised
     acao = _combined(response, "access-control-allow-origin")
     failure_id = _origin_failure(acao, serialised, include)
     if failure_id is not None:
@@ -1636,14 +1658,20 @@ def _origin_failure(acao: str | None, serialised: str, include: bool) -> str | N
     return "allow-origin-mismatch"
 
 
+def _resolve(url: _URL, raw: str) -> str:
+    try:
+        return urljoin(url.href, raw.strip())
+    except ValueError:
+        return raw
+
+
 def _follow(run: _Run, response: Response, url: _URL, cors: bool, hop: int) -> _URL:
     """Check a redirect's target; returns the URL the browser will ask next."""
     raw = response.header("location") or ""
-    try:
-        target = urljoin(url.href, raw.strip())
-    except ValueError:
-        target = raw
+    target = _resolve(url, raw)
     location = _parse_url(target)
+    if location is not None:
+        run.context["location"] = location.href
     if location is None:
         run.step("redirect", False, f"Location '{raw}' is not a usable URL.", hop)
         raise run.fail("redirect-invalid-location", raw, url=url.href)

@@ -485,3 +485,105 @@ def test_a_result_stored_before_firefox_and_webkit_reads_back_with_chromium_only
     old["chromium"] = stored["browsers"][0]
     back = _verdict(old)
     assert [b.rules for b in back.browsers] == ["chromium"] and back.chromium.allowed
+
+
+# --- the recorded wording (checker/browser_console.json) -------------------------------------
+
+
+def test_firefox_and_webkit_say_it_in_their_own_words():
+    verdict = simulate_response(request(), answer(status=200))
+    assert verdict.firefox.console_message == (
+        "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote"
+        f" resource at {API}. (Reason: CORS header ‘Access-Control-Allow-Origin’ missing)."
+        " Status code: 200."
+    )
+    assert verdict.firefox.script_error == (
+        "TypeError: NetworkError when attempting to fetch resource."
+    )
+    assert verdict.webkit.console_message == (
+        f"Origin {APP} is not allowed by Access-Control-Allow-Origin. Status code: 200\n"
+        f"Fetch API cannot load {API} due to access control checks."
+    )
+    assert verdict.webkit.script_error == "TypeError: Load failed"
+
+
+def test_webkit_quotes_the_origin_it_sent_after_a_tainting_redirect():
+    hops = [Hop(redirect(OTHER, EXACT)), Hop(answer(EXACT))]
+    verdict = simulate(request(), replay(hops))
+    assert verdict.webkit.console_message.startswith(
+        "Origin null is not allowed by Access-Control-Allow-Origin. Status code: 200"
+    )
+    assert f"does not match ‘{APP}’" in verdict.firefox.console_message
+
+
+def test_firefox_prints_its_warning_when_star_covers_authorization():
+    verdict = simulate_response(
+        request(headers=BEARER), answer(STAR), allowing(STAR, ("Access-Control-Allow-Headers", "*"))
+    )
+    [warning] = verdict.firefox.console_warnings
+    assert warning.startswith(
+        f"Cross-Origin Request Warning: The Same Origin Policy will disallow reading the remote"
+        f" resource at {API} soon."
+    )
+
+
+def test_a_preflight_failure_in_firefox_adds_the_request_did_not_succeed_line():
+    verdict = simulate_response(request(method="PUT"), answer(STAR), allowing_status(405))
+    first, second = verdict.firefox.console_message.split("\n")
+    assert first.endswith("(Reason: CORS preflight response did not succeed). Status code: 405.")
+    assert second.endswith("(Reason: CORS request did not succeed). Status code: (null).")
+
+
+def test_webkit_names_the_header_as_the_script_wrote_it_in_the_scripts_order():
+    headers = (("X-B", "1"), ("X-A", "2"))
+    verdict = simulate_response(request(headers=headers), answer(STAR), allowing(STAR))
+    assert verdict.webkit.console_message.startswith(
+        "Request header field X-B is not allowed by Access-Control-Allow-Headers."
+    )
+    assert "header ‘x-a’ is not allowed" in verdict.firefox.console_message
+    assert (
+        verdict.chromium.failure.id == verdict.webkit.failure.id == "preflight-header-not-allowed"
+    )
+
+
+def test_fetch_refusing_the_call_has_each_engines_error():
+    verdict = simulate_response(request(method="TRACE"), answer(STAR))
+    assert verdict.firefox.script_error == "TypeError: Window.fetch: Invalid request method TRACE."
+    assert verdict.webkit.script_error == "TypeError: Method is forbidden."
+    assert verdict.chromium.script_error.startswith("TypeError: Failed to execute 'fetch'")
+    assert verdict.firefox.console_message is None
+
+
+# --- measured differences between the engines ------------------------------------------------
+
+
+def test_webkit_blocks_plain_http_loopback_from_an_https_page():
+    verdict = simulate_response(
+        request(url="http://127.0.0.1:8080/x", page_address_space="loopback"), answer(STAR)
+    )
+    assert verdict.allowed and verdict.chromium.allowed and verdict.firefox.allowed
+    assert verdict.webkit.failure.id == "mixed-content"
+
+
+def test_webkit_keeps_content_type_when_a_303_turns_a_post_into_a_get():
+    json_type = (("Content-Type", "application/json"),)
+    hops = [
+        Hop(
+            redirect(OTHER, EXACT, status=303),
+            allowing(EXACT, ("Access-Control-Allow-Headers", "content-type")),
+        ),
+        Hop(answer(STAR), allowing(STAR)),
+    ]
+    verdict = simulate(request(method="POST", headers=json_type, body=True), replay(hops))
+    assert verdict.allowed and verdict.chromium.allowed
+    assert verdict.webkit.failure.id == "preflight-header-not-allowed"
+    # Firefox preflights the GET again, with the page's origin, and passes.
+    assert verdict.firefox.allowed
+    assert verdict.firefox.sent[2].kind == "preflight"
+    assert verdict.firefox.sent[2].header("origin") == APP
+
+
+def test_webkit_reads_a_preflights_status_before_its_allow_origin():
+    verdict = simulate_response(request(method="PUT"), answer(STAR), Response(405, ()))
+    assert verdict.chromium.failure.id == "allow-origin-missing"
+    assert verdict.webkit.failure.id == "preflight-status"
