@@ -382,15 +382,17 @@ def test_the_verdict_names_each_browser_and_where_the_standard_parts_ways(
     run_simulation(Simulation.objects.get().pk)
 
     page = client.get(location).content.decode()
-    # The scanned server is on loopback and the page is public: Chromium asks first.
+    # The scanned server is plain HTTP on loopback and the page public: Chromium asks first,
+    # and WebKit counts it as mixed content.
     assert (
         "It depends on the browser: allowed only with the user&#x27;s permission in Chromium"
-        " (Chrome, Edge, Opera); allowed in Firefox and Safari (WebKit)"
+        " (Chrome, Edge, Opera); allowed in Firefox; blocked in Safari (WebKit)"
     ) in page
     assert "Chromium (Chrome, Edge, Opera):\n        only if the user allows it" in page
-    assert "Safari (WebKit):\n        allowed" in page
+    assert "Firefox:\n        allowed" in page
+    assert "Safari (WebKit):\n        blocked" in page
+    assert "[blocked] The page at https://app.example/ requested insecure content" in page
     assert "The Fetch standard says:</strong>\n      blocked" in page
     assert "for 7200 s (the server asked for 86400 s, capped at 7200 s)" in page
     assert "for 86400 s (the server asked for 86400 s)" in page
-    assert "for 600 s (the server asked for 86400 s, capped at 600 s)" in page
     assert "Step by step in Firefox" in page
