@@ -342,6 +342,8 @@ class Permission:
     explanation: str  # in our words
     page_space: str = ""
     target_space: str = ""
+    url: str = ""  # the first URL that needs it
+    console_if_denied: str | None = None  # the browser's line when the user refuses
 
 
 @dataclass(frozen=True)
@@ -709,6 +711,11 @@ CONSOLE_REASONS = {
     "redirect-scheme": "Cross origin requests are only supported for protocol schemes: "
     + CHROMIUM_CORS_SCHEMES
     + ".",
+    # Local Network Access, measured on Chromium 156 (tests/conformance/test_chromium_lna.py).
+    "local-network-access-insecure": "The request client is not a secure context and the"
+    " resource is in more-private address space `{hint}`.",
+    "local-network-access-denied": "Permission was denied for this request to access the"
+    " `{hint}` address space.",
 }
 # Failures Chromium reports only as a network error line, without a CORS explanation.
 CONSOLE_NET_ERRORS = {
@@ -890,6 +897,10 @@ EXPLANATIONS = {
         "The request was redirected more than 20 times; the browser gives up.",
         None,
     ),
+    "local-network-access-denied": (
+        "The user refused the browser's request to let this page reach their {hint} network.",
+        None,
+    ),
     "local-network-access-insecure": (
         "The request goes into a more private address space ({hint}) than the page's, which"
         " needs the user's permission, and a page that is not a secure context (https) may not"
@@ -1020,6 +1031,16 @@ def _walk(run: _Run) -> tuple[Verdict, dict]:
         for warning in run.warnings
         if (line := lines.warning(warning, url=run.initial_url, origin=run.origin)) is not None
     )
+    permission = run.permission
+    if permission is not None:
+        denied = lines.failure(
+            "local-network-access-denied",
+            url=permission.url,
+            initial_url=run.initial_url,
+            origin=run.origin,
+            hint=permission.target_space,
+        )
+        permission = replace(permission, console_if_denied=denied)
     verdict = Verdict(
         rules=run.rules.name,
         allowed=allowed,
@@ -1035,7 +1056,7 @@ def _walk(run: _Run) -> tuple[Verdict, dict]:
         notes=tuple(run.notes),
         console_warnings=warnings,
         preflight_cache=tuple(run.cached),
-        permission=run.permission,
+        permission=permission,
     )
     return verdict, run.cache
 
@@ -1362,6 +1383,7 @@ def _check_local_network(
             " refuses, fetch() fails with a network error before anything is sent.",
             page_space,
             target_space,
+            url.href,
         )
 
 
