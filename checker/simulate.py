@@ -2,15 +2,24 @@
 
 Given the page's origin, the request a script makes and the answers the server gives (to the
 preflight, to the request, to every redirect hop), ``simulate`` walks the same decisions a browser
-takes and says whether the script gets to read the response, which step failed, the line
-Chromium writes to the console for it, whether a preflight was needed and why, which response
+takes and says whether the script gets to read the response, which step failed, the line each
+browser writes to the console for it, whether a preflight was needed and why, which response
 headers the script can read, and every step on the way.
 
-Two rule sets run side by side. ``STANDARD`` is the Fetch standard to the letter; ``CHROMIUM`` is
-what Chromium actually does where our conformance suite (tests/conformance/) caught it doing
-something else. The standard's answer is the headline (other browsers follow it); the Chromium
-answer rides along in ``Verdict.chromium``. The console messages are Chromium's wording, recorded
-from a real Chromium by the same suite.
+Several rule sets run side by side. ``STANDARD`` is the Fetch standard to the letter;
+``CHROMIUM``, ``FIREFOX`` and ``WEBKIT`` are browser profiles: data (``Rules``) saying where each
+engine was measured doing something else (tests/conformance/: the Chromium, Firefox and WebKit
+suites) or what its documentation says where nothing has measured it yet (``Rules.assumed``).
+The standard's answer is the headline verdict; each browser's rides along in
+``Verdict.browsers``. Console lines are each browser's own wording: Chromium's in
+``console_line`` below, Firefox's and WebKit's in checker/browser_console.json, all recorded
+from the real engines.
+
+Beyond one request, the simulator models three things browsers do around it: a redirect to
+another origin drops ``Authorization``; Local Network Access (a page reaching a more private
+address space than its own needs the user's permission in Chromium); and the preflight cache
+(``Access-Control-Max-Age`` read with each browser's cap and odd-value rules, and, with
+``simulate(..., again_after=seconds)``, what a second identical request does).
 
 The module is pure: answers arrive through an ``Answer`` callable that maps each request the
 browser would send (``Outgoing``) to a ``Response``. When it returns ``None`` the verdict is
