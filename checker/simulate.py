@@ -1203,7 +1203,7 @@ def _fetch(run: _Run) -> None:
     for hop in range(REDIRECT_LIMIT + 1):
         run.context = {"redirect": True} if hop else {}
         target_space = _target_address_space(request, url)
-        _check_mixed_content(run, url, hop, target_space)
+        _check_mixed_content(run, url, hop)
         _check_local_network(run, url, hop, page_space, target_space)
         run.context = {}
         same_origin = run.origin != "null" and url.origin == run.origin
@@ -1464,7 +1464,7 @@ def _store_preflight(
 _LOOPBACK_HOST = re.compile(r"localhost|.*\.localhost|127(\.[0-9]{1,3}){3}|::1")
 
 
-def _check_mixed_content(run: _Run, url: _URL, hop: int, target_space: str = "public") -> None:
+def _check_mixed_content(run: _Run, url: _URL, hop: int) -> None:
     """An https page may not fetch http: URLs, except on loopback (a trustworthy origin), and,
     in a browser with Local Network Access, a local address it will ask the user about."""
     if not run.origin.startswith("https://") or url.scheme != "http":
