@@ -176,9 +176,10 @@ def test_the_wording_file_loads_each_engine(tmp_path):
         ("86400", 7200, 86400, 600, 86400),
         ("100000", 7200, 86400, 600, 100000),
         ("0", 0, 0, 0, 0),
-        ("-1", 0, 0, 5, 5),
+        ("-1", 0, 0, 0, 5),
         ("ten", 5, 0, 5, 5),
         ("60.5", 5, 0, 5, 5),
+        ("5, 10", 5, 0, 5, 5),
     ],
 )
 def test_each_browser_keeps_a_preflight_for_its_own_time(raw, chromium, firefox, webkit, standard):
