@@ -33,6 +33,7 @@ from checker.simulate import (
     SimRequest,
     Step,
     Verdict,
+    answer_key,
     recorded,
     simulate,
 )
@@ -97,7 +98,7 @@ async def simulate_live(request: SimRequest, options: Options) -> LiveSimulation
                 asked += 1
                 if spec.method != wanted.method and wanted.kind == "request":
                     replaced = wanted.method
-                answers[(wanted.hop, wanted.kind)] = await _ask(session, wanted, spec, exchanges)
+                answers[answer_key(wanted)] = await _ask(session, wanted, spec, exchanges)
                 verdict = simulate(request, recorded(answers))
     except TimeoutError:
         if not verdict.complete:  # else time ran out while closing the connections: no matter

@@ -1786,13 +1786,25 @@ def replay(hops: Sequence[Hop]) -> Answer:
     return answer
 
 
-def recorded(answers: Mapping[tuple[int, str], Response | NoResponse]) -> Answer:
-    """Answer from responses collected so far, keyed by ``(hop, kind)``.
+def recorded(answers: Mapping[tuple, Response | NoResponse]) -> Answer:
+    """Answer from responses collected so far, keyed by ``answer_key(outgoing)`` or, for callers
+    that do not tell origins apart, by ``(hop, kind)``.
 
     A caller with network access loops: simulate, send ``verdict.waiting_for``, store the answer
-    under ``(outgoing.hop, outgoing.kind)``, simulate again until ``verdict.complete``.
+    under ``answer_key(outgoing)``, simulate again until ``verdict.complete``.
     """
-    return lambda outgoing: answers.get((outgoing.hop, outgoing.kind))
+
+    def answer(outgoing: Outgoing) -> Response | NoResponse | None:
+        found = answers.get(answer_key(outgoing))
+        return found if found is not None else answers.get((outgoing.hop, outgoing.kind))
+
+    return answer
+
+
+def answer_key(outgoing: Outgoing) -> tuple[int, str, str | None]:
+    """Which answer a request needs: browsers can send one hop with different Origins (Firefox
+    keeps the page's where the others send 'null'), and a server may answer them differently."""
+    return outgoing.hop, outgoing.kind, outgoing.header("origin")
 
 
 def simulate_response(

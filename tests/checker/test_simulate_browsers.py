@@ -588,3 +588,28 @@ def test_webkit_reads_a_preflights_status_before_its_allow_origin():
     verdict = simulate_response(request(method="PUT"), answer(STAR), Response(405, ()))
     assert verdict.chromium.failure.id == "allow-origin-missing"
     assert verdict.webkit.failure.id == "preflight-status"
+
+
+def test_recorded_answers_tell_apart_the_origins_browsers_send_on_one_hop():
+    # A preflighted PUT redirected to another origin: the standard sends 'Origin: null' on the
+    # next hop, Firefox the page's origin; a server that reflects Origin answers each its own.
+    null_allowed = ("Access-Control-Allow-Origin", "null")
+    answers = {
+        (0, "preflight"): allowing(EXACT, ("Access-Control-Allow-Methods", "PUT")),
+        (0, "request"): redirect(OTHER, EXACT, status=307),
+        (1, "preflight", "null"): allowing(null_allowed, ("Access-Control-Allow-Methods", "PUT")),
+        (1, "request", "null"): answer(null_allowed),
+        (1, "preflight", APP): allowing(EXACT, ("Access-Control-Allow-Methods", "PUT")),
+        (1, "request", APP): answer(EXACT, ("X-Seen", "page origin")),
+    }
+    verdict = simulate(request(method="PUT"), recorded(answers))
+    assert verdict.complete and verdict.allowed
+    assert verdict.sent[-1].header("origin") == "null"
+    assert "x-seen" not in verdict.exposed_headers
+    # Firefox was given the answer to its own Origin (whatever it then makes of it).
+    firefox = verdict.firefox
+    assert firefox.sent[-1].header("origin") == APP
+    last = [s for s in firefox.steps if s.name == "allow-origin"][-1]
+    assert f"'{APP}'" in last.detail
+    without_origin = {key[:2]: value for key, value in answers.items() if len(key) == 2}
+    assert simulate(request(method="PUT"), recorded(without_origin)).waiting_for.hop == 1
