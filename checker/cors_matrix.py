@@ -29,7 +29,7 @@ from functools import cache
 
 from publicsuffixlist import PublicSuffixList
 
-from checker.cors_vocabulary import normalise_origin, request_headers_value
+from checker.cors_vocabulary import normalise_origin, parse_url, request_headers_value
 from checker.model import ProbeSpec, Target
 
 ARBITRARY_ORIGIN = "https://evil.example"
@@ -315,10 +315,8 @@ def hosting_provider(origin: str | None) -> str | None:
 def _origin_host(origin: str | None) -> str | None:
     if not origin or "://" not in origin:
         return None
-    try:
-        return urlsplit(origin).hostname
-    except ValueError:
-        return None
+    url = parse_url(origin)
+    return None if url is None or url.opaque else url.host
 
 
 def is_local_origin(origin: str | None) -> bool:
