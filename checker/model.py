@@ -414,14 +414,15 @@ class Options:
     probe_deadline: float = 10.0  # for each request, start to end; never past the scan's deadline
     max_redirects: int = 10
     max_body_bytes: int = 256 * 1024
-    # Simultaneous requests per scan: enough for all of a scan's probes at once (at most 50
-    # CORS probes, the way to HTTPS, the HTTPS check and the page again), so the look around the
-    # final page costs one round trip instead of five or six. It stays a cap, because each is a
-    # connection of its own to one host: 56 small requests in one burst, once per scan, none
+    # Simultaneous requests per scan: enough for all of a scan's probes at once (at most 58
+    # CORS probes with the redirect hops and the anonymous GET, the way to HTTPS, the HTTPS check
+    # and the page again), so the look around the final page costs one round trip instead of
+    # several. It stays a cap, because each is a
+    # connection of its own to one host: 64 small requests in one burst, once per scan, none
     # reading a body nor retried, is about what a browser opening a page with many images sends
     # over six connections, and less than most servers' per-client limits. Batch callers bound
     # the number of scans at once; each scan is its own host's only burst.
-    concurrency: int = 56
+    concurrency: int = 64
     verify_tls: bool = True
     ca_bundle: str | None = None  # a CA file to trust instead of the system store (tests)
     user_agent: str = "corscheck/0.1 (CORS and security-header checker)"
