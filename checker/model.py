@@ -253,6 +253,45 @@ class ScoreLine:
 
 
 @dataclass(frozen=True)
+class AddressDifference:
+    """One header (or the status) that one address answered unlike the first address.
+
+    ``probe`` is the probe id the two answers share (``main.N`` for the final page, a CORS probe
+    id otherwise); ``first`` and ``here`` are the values, None where the header was absent.
+    """
+
+    probe: str
+    header: str  # lower-case header name, or "status"
+    first: str | None
+    here: str | None
+
+
+@dataclass(frozen=True)
+class AddressResult:
+    """What one address of the final host answered, when the name has several (see
+    checker.addresses). The first address is the scan's own; each other one got the final URL
+    and its CORS probes again, stored in ``Report.exchanges`` under ``<address>/<probe id>``."""
+
+    address: str
+    status: int | None = None  # the final URL's status there; None when it did not answer
+    error: str | None = None  # why it did not answer, when it did not
+    probes: int = 0  # requests sent to this address for the comparison
+    only_here: tuple[str, ...] = ()  # ids of findings seen on this address and not the first
+    differences: tuple[AddressDifference, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AddressResult:
+        return cls(
+            address=str(data["address"]),
+            status=data.get("status"),
+            error=data.get("error"),
+            probes=data.get("probes", 0),
+            only_here=tuple(data.get("only_here", ())),
+            differences=tuple(AddressDifference(**d) for d in data.get("differences", ())),
+        )
+
+
+@dataclass(frozen=True)
 class Report:
     target: Target
     status: Status
@@ -282,6 +321,10 @@ class Report:
     # sentence when they were held back from requests that would otherwise have carried them.
     request_headers: tuple[str, ...] = ()
     request_headers_note: str | None = None
+    # A final host with several addresses: each address probed, the first being the scan's own
+    # (empty when the host has one), and those left out by ``Options.max_addresses``.
+    addresses: tuple[AddressResult, ...] = ()
+    addresses_not_probed: tuple[str, ...] = ()
 
     @property
     def final_url(self) -> str | None:
@@ -338,6 +381,8 @@ class Report:
             not_applicable=tuple(finding(f) for f in data.get("not_applicable", ())),
             request_headers=tuple(str(name) for name in data.get("request_headers", ())),
             request_headers_note=data.get("request_headers_note"),
+            addresses=tuple(AddressResult.from_dict(a) for a in data.get("addresses", ())),
+            addresses_not_probed=tuple(str(a) for a in data.get("addresses_not_probed", ())),
         )
 
 
@@ -377,6 +422,9 @@ class Options:
     # Checked when the Options are made: RequestHeaderError says what is wrong. Left out of
     # repr, so a traceback or a log line that shows the Options does not show the secrets.
     request_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # A final host whose name has several addresses is probed on each, up to this many (the
+    # first included): a load balancer with one stale node answers differently on it.
+    max_addresses: int = 4
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
