@@ -220,9 +220,11 @@ def differences(first: Observation, other: Observation) -> tuple[AddressDifferen
 
 
 def _is_credit(item: Finding) -> bool:
-    """A pass or a bonus: earned only when every address earns it."""
+    """A pass, a bonus or a note that costs nothing ("no origin was allowed"): each says how the
+    site as a whole answers, so it holds only when every address says it. A note only another
+    address gave is not added either: what it answered differently is in the differences."""
     row = CATALOGUE.get(item.id)
-    return item.severity is Severity.PASS or (row is not None and row.modifier > 0)
+    return item.severity in (Severity.PASS, Severity.INFO) or (row is not None and row.modifier > 0)
 
 
 def _at(item: Finding, address: str, own: frozenset[str]) -> Finding:
@@ -239,8 +241,8 @@ def merge(
     first: Sequence[Finding], others: Sequence[tuple[str, frozenset[str], Sequence[Finding]]]
 ) -> tuple[list[Finding], dict[str, tuple[str, ...]]]:
     """The scan's findings, the worst answer counting: a problem any address shows is kept (the
-    first address's own version when it shows it too, unless another's is more severe); a pass
-    or bonus only when every address that answered earned it.
+    first address's own version when it shows it too, unless another's is more severe); a pass,
+    a bonus or a note only when every address that answered gave it.
 
     ``others`` is, per other address: the address, its own probe ids and its findings. Also
     returns, per address, the ids of the problems it showed and the first did not."""
@@ -265,6 +267,10 @@ def merge(
                 seen = f"{kept.facts[0][1]}, {address}"
                 merged[item.id] = replace(kept, facts=(("address", seen), *kept.facts[1:]))
         only_here[address] = tuple(dict.fromkeys(mine))
+    for key, item in merged.items():
+        if item.facts[:1] and item.facts[0][0] == "address":  # another address's version
+            where = "on" if key not in first_ids else "worst on"
+            merged[key] = replace(item, title=f"{item.title} ({where} {item.facts[0][1]})")
     ordered = sorted(merged.values(), key=lambda f: (f.severity.rank, f.id))
     return ordered, only_here
 

@@ -361,6 +361,9 @@ CHECKER_CA_BUNDLE = os.getenv("CHECKER_CA_BUNDLE") or None
 CHECKER_DEADLINE = envint("CHECKER_DEADLINE", 45, minimum=1)
 # Each request's own deadline, seconds, within the scan's: a probe that drips costs only itself.
 CHECKER_PROBE_DEADLINE = envint("CHECKER_PROBE_DEADLINE", 10, minimum=1)
+# How many addresses of a name with several are probed, the first included: each other one gets
+# the final page and its CORS probes again, so a stale server behind a load balancer is seen.
+CHECKER_MAX_ADDRESSES = envint("CHECKER_MAX_ADDRESSES", 4, minimum=1)
 
 # --- Scans and the queue ----------------------------------------------------------------------
 

@@ -174,3 +174,18 @@ def test_the_per_address_results_survive_a_json_round_trip():
         differences=(AddressDifference("main.0", "strict-transport-security", "max-age=1", None),),
     )
     assert AddressResult.from_dict(json.loads(json.dumps(asdict(result)))) == result
+
+
+def test_a_note_about_the_whole_site_holds_only_when_every_address_gives_it():
+    none_allowed = finding("cors.none")
+    own = frozenset({"cors.get.arbitrary"})
+    merged, _ = merge([none_allowed], [("127.0.0.4", own, [REFLECT])])
+    assert [f.id for f in merged] == [REFLECT.id]
+    merged, _ = merge([none_allowed], [("127.0.0.4", own, [none_allowed])])
+    assert merged == [none_allowed]
+
+
+def test_the_title_of_a_problem_from_another_address_says_where():
+    own = frozenset({"cors.get.arbitrary"})
+    merged, _ = merge([], [("127.0.0.4", own, [REFLECT])])
+    assert merged[0].title == f"{REFLECT.title} (on 127.0.0.4)"
