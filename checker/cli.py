@@ -71,6 +71,22 @@ def render_json(report: Report) -> str:
     return json.dumps(report_document(report), ensure_ascii=False)
 
 
+def _addresses_text(report: Report) -> str:
+    """``127.0.0.3 (the first), 127.0.0.4 (answers differently), 127.0.0.5 (not probed)``."""
+    shown = []
+    for index, result in enumerate(report.addresses):
+        if index == 0:
+            shown.append(f"{result.address} (the first)")
+        elif result.error is not None:
+            shown.append(f"{result.address} (no answer)")
+        elif result.differences:
+            shown.append(f"{result.address} (answers differently)")
+        else:
+            shown.append(f"{result.address} (the same answers)")
+    shown += [f"{address} (not probed)" for address in report.addresses_not_probed]
+    return ", ".join(shown)
+
+
 def render_text(report: Report) -> str:
     target = report.target
     lines = [f"Target: {target.url if target.scheme else target.raw}"]
@@ -89,6 +105,8 @@ def render_text(report: Report) -> str:
     lines.extend(_redirect_lines(report))
     lines.append(f"Final URL: {report.final_url}")
     lines.append(f"Requests sent: {report.requests_sent}, in {report.duration_ms:.0f} ms")
+    if len(report.addresses) > 1 or report.addresses_not_probed:
+        lines.append(f"Addresses: {_addresses_text(report)}")
     if report.request_headers:
         names = ", ".join(report.request_headers)
         lines.append(f"Sent with: {names} (values not shown)")

@@ -206,3 +206,19 @@ def test_an_address_the_guard_refuses_refuses_the_whole_name(name_with):
     assert report.status is Status.REFUSED
     assert "127.0.0.4" in report.message
     assert first.requests == second.requests == []
+
+
+def test_the_command_line_lists_the_addresses(name_with, capsys, monkeypatch):
+    from checker.cli import main
+
+    monkeypatch.setenv("CHECKER_ALLOW_NETWORKS", "127.0.0.0/8")
+    monkeypatch.setenv("CHECKER_ALLOWED_PORTS", "1-65535")
+    name_with("127.0.0.3", "127.0.0.4", "127.0.0.5")
+    with servers("127.0.0.3", "127.0.0.4", "127.0.0.5") as (first, second, third):
+        second.responder = reflecting
+        main([url(first), "--max-addresses", "2"])
+    out = capsys.readouterr().out
+    assert "Addresses: 127.0.0.3 (the first), 127.0.0.4 (answers differently), " in out
+    assert "127.0.0.5 (not probed)" in out
+    assert "cors.reflect-origin-credentials (-50): " in out and "(on 127.0.0.4)" in out
+    assert third.requests == []
