@@ -6,8 +6,12 @@ import re
 
 import pytest
 
-from tests.checker.test_addresses import NAME, reflecting, servers
-from tests.checker.test_addresses import name_with  # noqa: F401 (a fixture)
+from tests.checker.test_addresses import (
+    NAME,
+    name_with,  # noqa: F401 (a fixture)
+    reflecting,
+    servers,
+)
 from tests.webui.test_report import queue
 from webui.tasks import run_scan
 
