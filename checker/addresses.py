@@ -77,6 +77,7 @@ class AddressScan:
     exchanges: tuple[Exchange, ...]  # with the scan's probe ids, not yet renamed
     observation: Observation | None
     error: str | None = None
+    timed_out: bool = False  # the page ran out of time there (the scan's deadline, or its own)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,12 @@ def probe_id(address: str, probe: str) -> str:
     """The id of a probe sent to another address, as the report stores it: ``127.0.0.4/cors.x``.
     It starts with the address, so it is never read as one of the first address's probes."""
     return f"{address}/{probe}"
+
+
+def scan_probe(probe: str) -> str:
+    """The scan's own probe id behind one sent to another address (``cors.x`` for
+    ``127.0.0.4/cors.x``); any other id as it is."""
+    return probe.split("/", 1)[1] if "/" in probe else probe
 
 
 def _final_host(observation: Observation) -> str | None:
@@ -169,7 +176,8 @@ async def _probe_one(
         sent = session.requests_sent
     exchanges = (main, *probes)
     if main.response is None:
-        return AddressScan(address, exchanges, None, main.error or "no answer"), sent
+        error = main.error or "no answer"
+        return AddressScan(address, exchanges, None, error, main.timed_out), sent
     seen = replace(observation, chain=(*observation.chain[:-1], main), probes=probes, refetch=None)
     return AddressScan(address, exchanges, seen), sent
 
@@ -285,7 +293,9 @@ def _shown(value: str | None) -> str:
 
 def difference_finding(host: str, first: str, results: Sequence[AddressResult]) -> Finding | None:
     """``site.addresses-differ`` when any address answered unlike the first (or not at all)."""
-    differing = [r for r in results if r.differences or r.error is not None]
+    # Running out of time says nothing about the server: like a probe that did not answer in
+    # time, it is shown and not judged.
+    differing = [r for r in results if r.differences or (r.error is not None and not r.timed_out)]
     if not differing:
         return None
     facts: list[tuple[str, str]] = [
@@ -347,7 +357,11 @@ def judge(
         own = frozenset(e.probe for e in scan.exchanges)
         exchanges += [replace(e, probe=probe_id(scan.address, e.probe)) for e in scan.exchanges]
         if scan.observation is None:
-            results.append(AddressResult(scan.address, error=scan.error, probes=len(own)))
+            results.append(
+                AddressResult(
+                    scan.address, error=scan.error, timed_out=scan.timed_out, probes=len(own)
+                )
+            )
             continue
         judged.append((scan.address, own, analyze(scan.observation)))
         final = scan.observation.final.response

@@ -275,6 +275,7 @@ class AddressResult:
     address: str
     status: int | None = None  # the final URL's status there; None when it did not answer
     error: str | None = None  # why it did not answer, when it did not
+    timed_out: bool = False  # it ran out of time: nothing judged, not counted as a difference
     probes: int = 0  # requests sent to this address for the comparison
     only_here: tuple[str, ...] = ()  # ids of findings seen on this address and not the first
     differences: tuple[AddressDifference, ...] = ()
@@ -285,6 +286,7 @@ class AddressResult:
             address=str(data["address"]),
             status=data.get("status"),
             error=data.get("error"),
+            timed_out=data.get("timed_out", False),
             probes=data.get("probes", 0),
             only_here=tuple(data.get("only_here", ())),
             differences=tuple(AddressDifference(**d) for d in data.get("differences", ())),

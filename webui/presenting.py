@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from checker import findings as catalogue
 from checker import scoring
+from checker.addresses import scan_probe
 from checker.analyze.cors_answers import Answer, kind_of
 from checker.analyze.evidence import plural
 from checker.classify import PROFILE_NAMES, error_warning
@@ -238,9 +239,10 @@ def finding_view(
     report: Report, finding: Finding, modifiers: dict[str, int], base_url: str = DEFAULT_BASE_URL
 ) -> FindingView:
     cited = _exchanges(report, finding.exchanges)
-    cors = tuple(cors_row(e) for e in cited if kind_of(e.probe) is not None)
+    # A CORS probe another address answered is shown as one too (checker.addresses).
+    cors = tuple(cors_row(e) for e in cited if kind_of(scan_probe(e.probe)) is not None)
     names = evidence_headers(finding.id)
-    plain = tuple(http_evidence(e, names) for e in cited if kind_of(e.probe) is None)
+    plain = tuple(http_evidence(e, names) for e in cited if kind_of(scan_probe(e.probe)) is None)
     facts = finding.facts
     if cors:
         facts = tuple((key, value) for key, value in facts if key not in FACTS_IN_CORS_TABLE)

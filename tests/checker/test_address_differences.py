@@ -189,3 +189,12 @@ def test_the_title_of_a_problem_from_another_address_says_where():
     own = frozenset({"cors.get.arbitrary"})
     merged, _ = merge([], [("127.0.0.4", own, [REFLECT])])
     assert merged[0].title == f"{REFLECT.title} (on 127.0.0.4)"
+
+
+def test_an_address_that_ran_out_of_time_is_shown_not_judged_different():
+    first = observation(probes=[probe("cors.get.arbitrary")])
+    late = Exchange("main.0", Request("GET", URL), error="Not sent: out of time", timed_out=True)
+    scan = AddressScan("127.0.0.4", (late,), None, late.error, timed_out=True)
+    judged = judge(first, run_analyzers(first), Others("127.0.0.3", (scan,)), run_analyzers)
+    assert "site.addresses-differ" not in {f.id for f in judged.findings}
+    assert judged.results[1].timed_out and judged.results[1].error == late.error

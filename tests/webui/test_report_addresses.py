@@ -53,6 +53,17 @@ def test_the_report_shows_each_address_and_what_it_answered_differently(
     start = html.index('<code class="finding__id">cors.reflect-origin-credentials</code>')
     block = html[start : html.index("</details>", start)]
     assert "127.0.0.4" in block
+    assert '<tr class="cors-row cors-row--bad">' in block  # its CORS answer, shown as one
+    # The table of every CORS probe stays the first address's.
+    assert (
+        len(
+            re.findall(
+                r'<tr class="cors-row cors-row--bad">',
+                html.split("Every CORS probe")[1].split("</details>")[0],
+            )
+        )
+        == 0
+    )
 
 
 def test_a_name_with_one_address_has_no_addresses_table(client, allow_loopback, name_with):  # noqa: F811
