@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -128,8 +129,13 @@ async def probe_others(
     if resolved is None or len(resolved.addresses) < 2:
         return Others()
     first, *rest = (str(address) for address in resolved.addresses)
+    port = httpx.URL(observation.final_url).port or (443 if observation.is_https else 80)
+    # An address this machine has no route to (IPv6 on a worker with IPv4 only) would fail on
+    # our side, not the site's: it is left out, like those beyond the limit.
+    routable = [address for address in rest if has_route(address, port)]
     room = max(0, options.max_addresses - 1)
-    probed, skipped = rest[:room], rest[room:]
+    probed = routable[:room]
+    skipped = [address for address in rest if address not in probed]
     # The extra request headers go where the scan's own final page got them, and only there.
     credentialed = (
         bool(options.request_headers) and verify and retrieved.request_headers_note is None
@@ -142,6 +148,18 @@ async def probe_others(
     )
     scans = tuple(scan for scan, _ in results)
     return Others(first, scans, tuple(skipped), sum(sent for _, sent in results))
+
+
+def has_route(address: str, port: int) -> bool:
+    """Whether this machine could send to the address at all: connecting a UDP socket picks a
+    route and a source address and sends nothing."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect((address, port))
+    except OSError:
+        return False
+    return True
 
 
 async def _probe_one(

@@ -198,3 +198,9 @@ def test_an_address_that_ran_out_of_time_is_shown_not_judged_different():
     judged = judge(first, run_analyzers(first), Others("127.0.0.3", (scan,)), run_analyzers)
     assert "site.addresses-differ" not in {f.id for f in judged.findings}
     assert judged.results[1].timed_out and judged.results[1].error == late.error
+
+
+def test_a_loopback_address_has_a_route():
+    from checker.addresses import has_route
+
+    assert has_route("127.0.0.4", 443)
