@@ -34,7 +34,7 @@ from checker.model import (
     Options,
     Severity,
 )
-from checker.retrieve import ACCEPT_HTML, Retrieved, Session, Walked, _cors_probes
+from checker.retrieve import ACCEPT_HTML, Retrieved, Session, Walked, _cors_probes, _origin
 
 DIFFER = "site.addresses-differ"
 
@@ -172,9 +172,9 @@ async def _probe_one(
     credentialed: bool,
 ) -> tuple[AddressScan, int]:
     final = observation.final
-    origin = observation.target.origin
+    credential_origin = _origin(observation.target.url)  # as retrieve's own session has it
     async with Session(
-        options, verify=verify, deadline_at=deadline_at, credential_origin=_origin_of(origin)
+        options, verify=verify, deadline_at=deadline_at, credential_origin=credential_origin
     ) as session:
         session.backend.pins[host] = netguard.Resolved(host, (netguard.literal_address(address),))
         session.main = Walked((), credentialed=credentialed)
@@ -198,16 +198,6 @@ async def _probe_one(
         return AddressScan(address, exchanges, None, error, main.timed_out), sent
     seen = replace(observation, chain=(*observation.chain[:-1], main), probes=probes, refetch=None)
     return AddressScan(address, exchanges, seen), sent
-
-
-def _origin_of(origin: str) -> str | None:
-    """The credential origin as ``retrieve`` writes it, the port always given."""
-    try:
-        url = httpx.URL(origin)
-        port = url.port or (443 if url.scheme == "https" else 80)
-        return f"{url.scheme}://{url.raw_host.decode('ascii').lower()}:{port}"
-    except (httpx.InvalidURL, UnicodeError):
-        return None
 
 
 # --- judging ----------------------------------------------------------------------------------

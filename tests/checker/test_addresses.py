@@ -222,3 +222,16 @@ def test_the_command_line_lists_the_addresses(name_with, capsys, monkeypatch):
     assert "127.0.0.5 (not probed)" in out
     assert "cors.reflect-origin-credentials (-50): " in out and "(on 127.0.0.4)" in out
     assert third.requests == []
+
+
+def test_an_authenticated_scan_sends_its_headers_to_every_address_as_to_the_first(name_with):
+    name_with("127.0.0.3", "127.0.0.4")
+    options = replace(OPTIONS, request_headers=(("Authorization", "Bearer s3cret"),))
+    with servers("127.0.0.3", "127.0.0.4") as (first, second):
+        report = scan(url(first), options)
+
+    for server in (first, second):
+        sent = {(r.method, r.header("Authorization")) for r in server.requests}
+        assert ("GET", "Bearer s3cret") in sent
+        assert all(auth is None for method, auth in sent if method == "OPTIONS")
+    assert "s3cret" not in json.dumps(report.to_dict())
