@@ -235,3 +235,31 @@ def test_an_authenticated_scan_sends_its_headers_to_every_address_as_to_the_firs
         assert ("GET", "Bearer s3cret") in sent
         assert all(auth is None for method, auth in sent if method == "OPTIONS")
     assert "s3cret" not in json.dumps(report.to_dict())
+
+
+def _tls_context(test_ca, *names: str):
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    test_ca.issue_cert(*names).configure_cert(context)
+    return context
+
+
+def test_each_address_is_verified_under_the_name_and_a_bad_certificate_is_a_difference(
+    name_with, test_ca, ca_bundle
+):
+    name_with("127.0.0.3", "127.0.0.4")
+    good = TargetServer(host="127.0.0.3", ssl_context=_tls_context(test_ca, NAME))
+    # The stale node still serves the certificate of another name.
+    stale = TargetServer(
+        host="127.0.0.4", ssl_context=_tls_context(test_ca, "old.example"), bind_port=good.port
+    )
+    with good, stale:
+        report = scan(f"https://{NAME}:{good.port}/", replace(OPTIONS, ca_bundle=ca_bundle))
+
+    assert report.status is Status.OK and report.tls_error is None  # the first verified, by name
+    second = report.addresses[1]
+    assert second.status is None and "could not be verified" in second.error
+    assert stale.requests == []  # nothing was sent to a server whose identity failed
+    differ = next(f for f in report.findings if f.id == "site.addresses-differ")
+    assert ("127.0.0.4", f"no answer: {second.error}") in differ.facts
