@@ -108,6 +108,8 @@ def _is_expected(label: str | None) -> bool:
 def cors_row(exchange: Exchange) -> CorsRow:
     kind = kind_of(exchange.probe)
     label = exchange.origin_label or "—"
+    if scan_probe(exchange.probe) != exchange.probe:  # sent to another address of the name
+        label = f"{label}, at {exchange.address}"
     origin = exchange.request.header("origin")
     method = exchange.request.method
     request = f"{method} (preflight)" if method == "OPTIONS" else method

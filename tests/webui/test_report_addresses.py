@@ -54,6 +54,7 @@ def test_the_report_shows_each_address_and_what_it_answered_differently(
     block = html[start : html.index("</details>", start)]
     assert "127.0.0.4" in block
     assert '<tr class="cors-row cors-row--bad">' in block  # its CORS answer, shown as one
+    assert '<span class="cors-row__label">arbitrary, at 127.0.0.4</span>' in block
     # The table of every CORS probe stays the first address's.
     assert (
         len(
