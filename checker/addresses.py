@@ -196,7 +196,9 @@ async def _probe_one(
     if main.response is None:
         error = main.error or "no answer"
         return AddressScan(address, exchanges, None, error, main.timed_out), sent
-    seen = replace(observation, chain=(*observation.chain[:-1], main), probes=probes, refetch=None)
+    # The rest (the way to HTTPS, the page fetched again for its nonce) stays the first
+    # address's: a nonce this page shares with that second fetch is reused all the same.
+    seen = replace(observation, chain=(*observation.chain[:-1], main), probes=probes)
     return AddressScan(address, exchanges, seen), sent
 
 

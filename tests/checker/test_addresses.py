@@ -263,3 +263,23 @@ def test_each_address_is_verified_under_the_name_and_a_bad_certificate_is_a_diff
     assert stale.requests == []  # nothing was sent to a server whose identity failed
     differ = next(f for f in report.findings if f.id == "site.addresses-differ")
     assert ("127.0.0.4", f"no answer: {second.error}") in differ.facts
+
+
+def test_a_pass_every_address_earns_is_kept(name_with):
+    import secrets
+
+    def nonced(request: ReceivedRequest):
+        nonce = secrets.token_urlsafe(12)
+        policy = f"default-src 'self'; script-src 'nonce-{nonce}'; object-src 'none'"
+        headers = [("Content-Type", "text/html"), ("Content-Security-Policy", policy)]
+        return 200, headers, f"<script nonce='{nonce}'></script>".encode()
+
+    name_with("127.0.0.3", "127.0.0.4")
+    with servers("127.0.0.3", "127.0.0.4") as (first, second):
+        first.responder = second.responder = nonced
+        report = scan(url(first), OPTIONS)
+
+    assert second.requests
+    ids = {f.id for f in report.findings}
+    assert "csp.nonce-changes" in ids  # a new nonce on each address is no difference either
+    assert "site.addresses-differ" not in ids
