@@ -38,6 +38,7 @@ AREAS: dict[str, str] = {
     "headers": "Other security headers",
     "disclosure": "Disclosure",
     "deprecated": "Outdated headers",
+    "site": "Every address",
 }
 
 CRITICAL, HIGH, MEDIUM, LOW, INFO, PASS = (
@@ -1342,6 +1343,18 @@ ROWS: tuple[Row, ...] = (
         "It is obsolete: browsers no longer pin keys from headers.",
         glossary="public-key-pins",
         evidence=("public-key-pins", "public-key-pins-report-only"),
+    ),
+    # --- Every address of the name (checker.addresses) --------------------------------------
+    Row(
+        "site.addresses-differ",
+        "site",
+        LOW,
+        -5,
+        "The site's addresses answer differently",
+        "Which answer a visitor gets depends on the server they reach, and the grade changes "
+        "from one check to the next.",
+        glossary="mistake-addresses-differ",
+        evidence=(),
     ),
 )
 

@@ -308,6 +308,47 @@ class ScoreLine:
 
 
 @dataclass(frozen=True)
+class AddressDifference:
+    """One header (or the status) that one address answered unlike the first address.
+
+    ``probe`` is the probe id the two answers share (``main.N`` for the final page, a CORS probe
+    id otherwise); ``first`` and ``here`` are the values, None where the header was absent.
+    """
+
+    probe: str
+    header: str  # lower-case header name, or "status"
+    first: str | None
+    here: str | None
+
+
+@dataclass(frozen=True)
+class AddressResult:
+    """What one address of the final host answered, when the name has several (see
+    checker.addresses). The first address is the scan's own; each other one got the final URL
+    and its CORS probes again, stored in ``Report.exchanges`` under ``<address>/<probe id>``."""
+
+    address: str
+    status: int | None = None  # the final URL's status there; None when it did not answer
+    error: str | None = None  # why it did not answer, when it did not
+    timed_out: bool = False  # it ran out of time: nothing judged, not counted as a difference
+    probes: int = 0  # requests sent to this address for the comparison
+    only_here: tuple[str, ...] = ()  # ids of findings seen on this address and not the first
+    differences: tuple[AddressDifference, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AddressResult:
+        return cls(
+            address=str(data["address"]),
+            status=data.get("status"),
+            error=data.get("error"),
+            timed_out=data.get("timed_out", False),
+            probes=data.get("probes", 0),
+            only_here=tuple(data.get("only_here", ())),
+            differences=tuple(AddressDifference(**d) for d in data.get("differences", ())),
+        )
+
+
+@dataclass(frozen=True)
 class Report:
     target: Target
     status: Status
@@ -341,6 +382,10 @@ class Report:
     # sentence when the list was cut or the OpenAPI document could not be used.
     endpoints: tuple[EndpointResult, ...] = ()
     endpoints_note: str | None = None
+    # A final host with several addresses: each address probed, the first being the scan's own
+    # (empty when the host has one), and those left out by ``Options.max_addresses``.
+    addresses: tuple[AddressResult, ...] = ()
+    addresses_not_probed: tuple[str, ...] = ()
 
     @property
     def final_url(self) -> str | None:
@@ -399,6 +444,8 @@ class Report:
             request_headers_note=data.get("request_headers_note"),
             endpoints=tuple(EndpointResult.from_dict(e) for e in data.get("endpoints", ())),
             endpoints_note=data.get("endpoints_note"),
+            addresses=tuple(AddressResult.from_dict(a) for a in data.get("addresses", ())),
+            addresses_not_probed=tuple(str(a) for a in data.get("addresses_not_probed", ())),
         )
 
 
@@ -444,6 +491,9 @@ class Options:
     endpoints: tuple[Endpoint, ...] = ()
     openapi_url: str | None = None
     max_endpoints: int = 20
+    # A final host whose name has several addresses is probed on each, up to this many (the
+    # first included): a load balancer with one stale node answers differently on it.
+    max_addresses: int = 4
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -679,6 +679,9 @@ class Retrieved:
     certificate_error: str | None  # set when a certificate did not verify
     redirect_problem: str | None = None  # set when the redirects loop or go on too long
     request_headers_note: str | None = None  # why the extra headers were held back, if they were
+    # Every host the scan resolved, with every address the guard checked (checker.addresses
+    # probes the final host's others).
+    resolved: dict[str, netguard.Resolved] = field(default_factory=dict)
 
 
 async def retrieve(
@@ -714,6 +717,7 @@ async def retrieve(
             session.certificate_error,
             session.redirect_problem,
             _held_back(session, target),
+            resolved=dict(session.backend.pins),
         )
 
 

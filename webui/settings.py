@@ -370,6 +370,9 @@ CHECKER_PROBE_DEADLINE = envint("CHECKER_PROBE_DEADLINE", 10, minimum=1)
 # Whole-API scans: at most this many endpoints of a list or an OpenAPI document are probed (each
 # costs about fifty requests); the report says when the list was cut.
 CHECKER_MAX_ENDPOINTS = envint("CHECKER_MAX_ENDPOINTS", 20)
+# How many addresses of a name with several are probed, the first included: each other one gets
+# the final page and its CORS probes again, so a stale server behind a load balancer is seen.
+CHECKER_MAX_ADDRESSES = envint("CHECKER_MAX_ADDRESSES", 4, minimum=1)
 
 # --- Scans and the queue ----------------------------------------------------------------------
 
