@@ -173,8 +173,10 @@ async def _probe_one(
 ) -> tuple[AddressScan, int]:
     final = observation.final
     credential_origin = _origin(observation.target.url)  # as retrieve's own session has it
+    # The progress the caller sees is the first address's: the others go quietly beside it.
+    quiet = replace(options, progress=None)
     async with Session(
-        options, verify=verify, deadline_at=deadline_at, credential_origin=credential_origin
+        quiet, verify=verify, deadline_at=deadline_at, credential_origin=credential_origin
     ) as session:
         session.backend.pins[host] = netguard.Resolved(host, (netguard.literal_address(address),))
         session.main = Walked((), credentialed=credentialed)

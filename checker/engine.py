@@ -86,6 +86,7 @@ async def scan_async(raw: str, options: Options) -> Report:
 
 async def _scan(target: Target, options: Options, ended: Ended) -> Report:
     deadline_at = asyncio.get_running_loop().time() + options.deadline
+    options.tell("resolving")
     try:
         async with asyncio.timeout(options.deadline + DEADLINE_GRACE):
             retrieved = await retrieve(target, options, deadline_at=deadline_at)
@@ -137,6 +138,7 @@ async def _scan(target: Target, options: Options, ended: Ended) -> Report:
             request_headers_note=held_back,
         )
 
+    options.tell("analysing")
     kind = classify(final.response)
     profile, reason = choose_profile(kind, options.profile)
     # Probes that ran out of time have no response; the analyzers judge only what answered.

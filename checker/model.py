@@ -7,8 +7,9 @@ report can be read by a later version of the code. Nothing here does I/O.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from checker.netguard import DEFAULT_PORTS, PortRanges
 from checker.request_headers import check_request_headers
@@ -494,10 +495,32 @@ class Options:
     # A final host whose name has several addresses is probed on each, up to this many (the
     # first included): a load balancer with one stale node answers differently on it.
     max_addresses: int = 4
+    # Told each step of the scan as it happens (see Progress); called on the event loop's
+    # thread, so it must return at once (the worker hands it to a thread of its own).
+    progress: Callable[[Progress], None] | None = field(default=None, repr=False, compare=False)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "request_headers", check_request_headers(self.request_headers))
+
+    def tell(self, step: str, answered: int = 0, planned: int = 0) -> None:
+        if self.progress is not None:
+            self.progress(Progress(step, answered, planned))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a scan is: ``resolving`` the name, ``answered`` (the first answer came), ``probing``
+    (``answered`` of ``planned`` probes have their answer) or ``analysing`` the answers."""
+
+    STEPS: ClassVar[tuple[str, ...]] = ("resolving", "answered", "probing", "analysing")
+
+    step: str
+    answered: int = 0
+    planned: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "answered": self.answered, "planned": self.planned}
 
 
 @dataclass(frozen=True)

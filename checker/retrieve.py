@@ -340,6 +340,9 @@ class Session:
         self.allow = netguard.parse_networks(self.options.allow_networks)
         self.semaphore = asyncio.Semaphore(self.options.concurrency)
         self.requests_sent = 0
+        # Probes sent through ``send``, for the progress the caller is told.
+        self.probes_planned = 0
+        self.probes_answered = 0
         self.refused: str | None = None  # why the guard stopped the chain at a later hop
         self.certificate_error: str | None = None  # the first certificate that did not verify
         self.redirect_problem: str | None = None  # set when the redirects loop or go on too long
@@ -595,21 +598,23 @@ class Session:
 
         With ``credentials``, the actual requests carry the extra request headers; a preflight
         never does: browsers send it without credentials, whatever the request it asks for."""
-        return tuple(
-            await asyncio.gather(
-                *(
-                    self.fetch(
-                        spec.id,
-                        spec.method,
-                        _probe_url(url, spec),
-                        spec.headers,
-                        origin_label=spec.origin_label,
-                        credentials=credentials and spec.credentials and spec.method != "OPTIONS",
-                    )
-                    for spec in specs
-                )
+        self.probes_planned += len(specs)
+        self.options.tell("probing", self.probes_answered, self.probes_planned)
+
+        async def one(spec: ProbeSpec) -> Exchange:
+            exchange = await self.fetch(
+                spec.id,
+                spec.method,
+                _probe_url(url, spec),
+                spec.headers,
+                origin_label=spec.origin_label,
+                credentials=credentials and spec.credentials and spec.method != "OPTIONS",
             )
-        )
+            self.probes_answered += 1
+            self.options.tell("probing", self.probes_answered, self.probes_planned)
+            return exchange
+
+        return tuple(await asyncio.gather(*(one(spec) for spec in specs)))
 
 
 def _chain_text(urls: list[str]) -> str:
@@ -708,6 +713,8 @@ async def retrieve(
             target=target, chain=chain, frontend_origin=options.frontend_origin
         )
         final = chain[-1]
+        if final.response is not None:
+            options.tell("answered")
         if final.response is not None and not final.response.is_redirect:
             observation = await _look_around(session, observation, failed_http)
         return Retrieved(
