@@ -26,7 +26,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from checker import netguard
+from checker import netguard, wire
 from checker.cors_matrix import cors_probes
 from checker.headers import csp
 from checker.headers.cookies import redact_headers
@@ -63,7 +63,7 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
     """Connects each host name to the address the guard approved, and nowhere else."""
 
     def __init__(self) -> None:
-        self._inner = httpcore.AnyIOBackend()
+        self._inner = wire.Backend()  # asyncio sockets, TLS sessions resumed within a scan
         self.pins: dict[str, netguard.Resolved] = {}
 
     async def connect_tcp(
