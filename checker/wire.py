@@ -200,7 +200,8 @@ class Stream(httpcore.AsyncNetworkStream):
                     session=self._backend.session(key),
                 )
                 self._tls = tls
-                await self._tls_call(tls.do_handshake, timeout)
+                # The last flight of the handshake leaves with the request, in one segment.
+                await self._tls_call(tls.do_handshake, timeout, flush=False)
         except BaseException:
             await self.aclose()
             raise
@@ -229,13 +230,19 @@ class Stream(httpcore.AsyncNetworkStream):
         return self._wire.transport
 
     async def _tls_call(
-        self, method: Any, timeout: float | None, *args: Any, ended: bytes | None = None
+        self,
+        method: Any,
+        timeout: float | None,
+        *args: Any,
+        ended: bytes | None = None,
+        flush: bool = True,
     ) -> Any:
         """Run an SSLObject method, feeding it from the socket until it stops wanting more.
 
         As anyio does for httpcore: a TLS end without close_notify ends a read (``ended`` is
         returned) and breaks anything else, a system error under TLS breaks the stream, and any
-        other TLS error is raised as it is."""
+        other TLS error is raised as it is. Without ``flush``, what the method wrote waits for
+        the next write (or read) to be sent."""
         assert self._incoming is not None and self._outgoing is not None
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
@@ -274,7 +281,8 @@ class Stream(httpcore.AsyncNetworkStream):
                     raise _Broken("the peer closed the connection") from exc
                 raise
             else:
-                self._flush()
+                if flush:
+                    self._flush()
                 return result
 
     def _flush(self) -> None:
