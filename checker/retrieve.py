@@ -263,6 +263,8 @@ async def _read_capped(
 
 
 def _decode_body(body: bytes | bytearray, response: httpx.Response) -> str:
+    if not body:  # a probe reads none: no charset to look up (httpx parses it with ``email``)
+        return ""
     try:
         text = body.decode(response.charset_encoding or "utf-8", errors="replace")
     # A charset Python does not know, a codec that is not text (``rot13``), or one that refuses
