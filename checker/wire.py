@@ -1,17 +1,18 @@
 """The sockets under httpcore: plain asyncio streams, TLS over memory BIOs, resumed sessions.
 
 httpcore's own backend goes through anyio, whose layers (a cancel scope per read and write, a
-task lookup per checkpoint) cost more CPU than everything else a request does in Python. This
-backend speaks to asyncio directly: a ``Protocol`` collects what arrives, and TLS runs on an
+task lookup per checkpoint) add CPU to every read and write of every request. This backend
+speaks to asyncio directly: a ``Protocol`` collects what arrives, and TLS runs on an
 ``ssl.SSLObject`` over two ``MemoryBIO``, the way anyio does it, with the same errors.
 
 A scan opens a connection for each of its probes at once, to the host its main request has just
-talked to. Each one gets the session of the first verified handshake with the same address,
-port and server name (``Backend.sessions``), so the server resumes it instead of sending and
-proving its certificate again: the client skips building and checking the chain, most of the
-CPU of a handshake. Sessions live as long as the backend, one scan: every scan verifies the
-certificate afresh, and an unverified scan's context never meets a verified one's session
-(each context has its own sessions, and ``ssl`` refuses a session of another context).
+talked to. Each one gets the session of the first handshake that succeeded with the same
+address, port, server name and context (``Backend.session``), so the server resumes it instead
+of sending and proving its certificate again: about 30% less CPU for the client's handshake
+(measured with callgrind: the resumed handshake, plus the copy ``ssl`` makes of the session),
+and much less for the server's. Sessions live as long as the backend, one scan: every scan
+verifies the certificate afresh, and a session made with the unverified context is never
+offered by the verified one (``ssl`` refuses a session of another context anyway).
 """
 
 from __future__ import annotations
