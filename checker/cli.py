@@ -58,8 +58,8 @@ exit codes (several targets: the worst outcome of any of them wins, 2 over 1 ove
       of the checker itself; or a CHECKER_* setting is wrong
   {USAGE}  the command line is wrong (unknown option, bad grade or header, no target)
 
-environment: CHECKER_ALLOW_NETWORKS, CHECKER_ALLOWED_PORTS and CHECKER_CA_BUNDLE, as
-for the web site (loopback and private networks are refused unless
+environment: CHECKER_ALLOW_NETWORKS, CHECKER_ALLOWED_PORTS, CHECKER_CA_BUNDLE and
+CHECKER_MAX_ADDRESSES, as for the web site (loopback and private networks are refused unless
 CHECKER_ALLOW_NETWORKS opens them); CORSCHECK_SITE_URL, the corscheck site whose
 glossary SARIF rules link to (default {DEFAULT_SITE_URL}).
 """
@@ -76,6 +76,22 @@ def report_document(report: Report) -> dict[str, Any]:
 def render_json(report: Report) -> str:
     """One line (JSON Lines): newlines inside values are escaped by the encoder."""
     return json.dumps(report_document(report), ensure_ascii=False)
+
+
+def _addresses_text(report: Report) -> str:
+    """``127.0.0.3 (the first), 127.0.0.4 (answers differently), 127.0.0.5 (not probed)``."""
+    shown = []
+    for index, result in enumerate(report.addresses):
+        if index == 0:
+            shown.append(f"{result.address} (the first)")
+        elif result.error is not None:
+            shown.append(f"{result.address} (no answer)")
+        elif result.differences:
+            shown.append(f"{result.address} (answers differently)")
+        else:
+            shown.append(f"{result.address} (the same answers)")
+    shown += [f"{address} (not probed)" for address in report.addresses_not_probed]
+    return ", ".join(shown)
 
 
 def render_text(report: Report) -> str:
@@ -96,6 +112,8 @@ def render_text(report: Report) -> str:
     lines.extend(_redirect_lines(report))
     lines.append(f"Final URL: {report.final_url}")
     lines.append(f"Requests sent: {report.requests_sent}, in {report.duration_ms:.0f} ms")
+    if len(report.addresses) > 1 or report.addresses_not_probed:
+        lines.append(f"Addresses: {_addresses_text(report)}")
     if report.request_headers:
         names = ", ".join(report.request_headers)
         lines.append(f"Sent with: {names} (values not shown)")
@@ -206,6 +224,16 @@ def concurrency(text: str) -> int:
     return number
 
 
+def address_count(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError("give a whole number of 1 or more")
+    return number
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog=PROG,
@@ -287,6 +315,13 @@ def build_parser() -> Parser:
         help=f"scan at most N targets at once (default {DEFAULT_CONCURRENCY})",
     )
     parser.add_argument(
+        "--max-addresses",
+        type=address_count,
+        metavar="N",
+        help="probe at most N of the addresses a name resolves to, the first included "
+        "(default: CHECKER_MAX_ADDRESSES, else 4)",
+    )
+    parser.add_argument(
         "--site-url",
         default=os.environ.get("CORSCHECK_SITE_URL") or DEFAULT_SITE_URL,
         metavar="URL",
@@ -326,16 +361,24 @@ def options_from_environment(
     frontend_origin: str | None = None,
     profile: str | None = None,
     request_headers: tuple[tuple[str, str], ...] = (),
+    max_addresses: int | None = None,
 ) -> Options:
     """The command line reads the same variables as the web site's settings; ValueError names
-    the variable whose value is wrong."""
+    the variable whose value is wrong. ``max_addresses`` (the flag) wins over its variable."""
     networks = os.environ.get("CHECKER_ALLOW_NETWORKS", "")
     ports = os.environ.get("CHECKER_ALLOWED_PORTS", "")
     try:
         allowed_ports = parse_ports(ports) if ports.strip() else DEFAULT_PORTS
     except ValueError as error:
         raise ValueError(f"CHECKER_ALLOWED_PORTS: {error}") from None
+    if max_addresses is None:
+        given = os.environ.get("CHECKER_MAX_ADDRESSES", "").strip()
+        try:
+            max_addresses = address_count(given) if given else Options.max_addresses
+        except argparse.ArgumentTypeError as error:
+            raise ValueError(f"CHECKER_MAX_ADDRESSES: {given!r}: {error}") from None
     return Options(
+        max_addresses=max_addresses,
         allow_networks=tuple(n.strip() for n in networks.split(",") if n.strip()),
         allowed_ports=allowed_ports,
         ca_bundle=os.environ.get("CHECKER_CA_BUNDLE") or None,
@@ -523,7 +566,9 @@ def main(argv: list[str] | None = None) -> int:
     except RequestHeaderError as error:
         parser.error(f"--header: {error.message}")
     try:
-        options = options_from_environment(args.frontend_origin, args.profile, headers)
+        options = options_from_environment(
+            args.frontend_origin, args.profile, headers, max_addresses=args.max_addresses
+        )
     except ValueError as error:
         # A setting of ours, not the command line: nothing can be judged until it is fixed.
         parser.exit(NOT_JUDGED, f"{parser.prog}: {error}\n")

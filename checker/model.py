@@ -7,8 +7,9 @@ report can be read by a later version of the code. Nothing here does I/O.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from checker.netguard import DEFAULT_PORTS, PortRanges
 from checker.request_headers import check_request_headers
@@ -308,6 +309,47 @@ class ScoreLine:
 
 
 @dataclass(frozen=True)
+class AddressDifference:
+    """One header (or the status) that one address answered unlike the first address.
+
+    ``probe`` is the probe id the two answers share (``main.N`` for the final page, a CORS probe
+    id otherwise); ``first`` and ``here`` are the values, None where the header was absent.
+    """
+
+    probe: str
+    header: str  # lower-case header name, or "status"
+    first: str | None
+    here: str | None
+
+
+@dataclass(frozen=True)
+class AddressResult:
+    """What one address of the final host answered, when the name has several (see
+    checker.addresses). The first address is the scan's own; each other one got the final URL
+    and its CORS probes again, stored in ``Report.exchanges`` under ``<address>/<probe id>``."""
+
+    address: str
+    status: int | None = None  # the final URL's status there; None when it did not answer
+    error: str | None = None  # why it did not answer, when it did not
+    timed_out: bool = False  # it ran out of time: nothing judged, not counted as a difference
+    probes: int = 0  # requests sent to this address for the comparison
+    only_here: tuple[str, ...] = ()  # ids of findings seen on this address and not the first
+    differences: tuple[AddressDifference, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AddressResult:
+        return cls(
+            address=str(data["address"]),
+            status=data.get("status"),
+            error=data.get("error"),
+            timed_out=data.get("timed_out", False),
+            probes=data.get("probes", 0),
+            only_here=tuple(data.get("only_here", ())),
+            differences=tuple(AddressDifference(**d) for d in data.get("differences", ())),
+        )
+
+
+@dataclass(frozen=True)
 class Report:
     target: Target
     status: Status
@@ -341,6 +383,10 @@ class Report:
     # sentence when the list was cut or the OpenAPI document could not be used.
     endpoints: tuple[EndpointResult, ...] = ()
     endpoints_note: str | None = None
+    # A final host with several addresses: each address probed, the first being the scan's own
+    # (empty when the host has one), and those left out by ``Options.max_addresses``.
+    addresses: tuple[AddressResult, ...] = ()
+    addresses_not_probed: tuple[str, ...] = ()
 
     @property
     def final_url(self) -> str | None:
@@ -399,6 +445,8 @@ class Report:
             request_headers_note=data.get("request_headers_note"),
             endpoints=tuple(EndpointResult.from_dict(e) for e in data.get("endpoints", ())),
             endpoints_note=data.get("endpoints_note"),
+            addresses=tuple(AddressResult.from_dict(a) for a in data.get("addresses", ())),
+            addresses_not_probed=tuple(str(a) for a in data.get("addresses_not_probed", ())),
         )
 
 
@@ -414,14 +462,15 @@ class Options:
     probe_deadline: float = 10.0  # for each request, start to end; never past the scan's deadline
     max_redirects: int = 10
     max_body_bytes: int = 256 * 1024
-    # Simultaneous requests per scan: enough for all of a scan's probes at once (at most 50
-    # CORS probes, the way to HTTPS, the HTTPS check and the page again), so the look around the
-    # final page costs one round trip instead of five or six. It stays a cap, because each is a
-    # connection of its own to one host: 56 small requests in one burst, once per scan, none
+    # Simultaneous requests per scan: enough for all of a scan's probes at once (at most 58
+    # CORS probes with the redirect hops and the anonymous GET, the way to HTTPS, the HTTPS check
+    # and the page again), so the look around the final page costs one round trip instead of
+    # several. It stays a cap, because each is a
+    # connection of its own to one host: 64 small requests in one burst, once per scan, none
     # reading a body nor retried, is about what a browser opening a page with many images sends
     # over six connections, and less than most servers' per-client limits. Batch callers bound
     # the number of scans at once; each scan is its own host's only burst.
-    concurrency: int = 56
+    concurrency: int = 64
     verify_tls: bool = True
     ca_bundle: str | None = None  # a CA file to trust instead of the system store (tests)
     user_agent: str = "corscheck/0.1 (CORS and security-header checker)"
@@ -443,10 +492,35 @@ class Options:
     endpoints: tuple[Endpoint, ...] = ()
     openapi_url: str | None = None
     max_endpoints: int = 20
+    # A final host whose name has several addresses is probed on each, up to this many (the
+    # first included): a load balancer with one stale node answers differently on it.
+    max_addresses: int = 4
+    # Told each step of the scan as it happens (see Progress); called on the event loop's
+    # thread, so it must return at once (the worker hands it to a thread of its own).
+    progress: Callable[[Progress], None] | None = field(default=None, repr=False, compare=False)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "request_headers", check_request_headers(self.request_headers))
+
+    def tell(self, step: str, answered: int = 0, planned: int = 0) -> None:
+        if self.progress is not None:
+            self.progress(Progress(step, answered, planned))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a scan is: ``resolving`` the name, ``answered`` (the first answer came), ``probing``
+    (``answered`` of ``planned`` probes have their answer) or ``analysing`` the answers."""
+
+    STEPS: ClassVar[tuple[str, ...]] = ("resolving", "answered", "probing", "analysing")
+
+    step: str
+    answered: int = 0
+    planned: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "answered": self.answered, "planned": self.planned}
 
 
 @dataclass(frozen=True)

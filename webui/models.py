@@ -181,10 +181,14 @@ class ScanQuerySet(models.QuerySet):
             scan.fail(GIVE_UP_MESSAGE.format(attempts=scan.attempts))
         return None
 
-    def beat(self, pk: int, worker: str) -> bool:
-        """Record that the worker holding this scan is alive; False when it no longer holds it."""
+    def beat(self, pk: int, worker: str, progress: dict | None = None) -> bool:
+        """Record that the worker holding this scan is alive (and where the scan is); False
+        when it no longer holds it."""
         held = self.filter(pk=pk, status=Scan.Status.RUNNING, worker=worker)
-        return bool(held.update(heartbeat=timezone.now()))
+        changes = {"heartbeat": timezone.now()}
+        if progress is not None:
+            changes["progress"] = progress
+        return bool(held.update(**changes))
 
     def joinable(self) -> "ScanQuerySet":
         """Active scans that something will run: running, handed to the queue, or young enough
@@ -312,6 +316,8 @@ class Scan(EndsWithReason, models.Model):
     # Who holds the claim on a running scan ("host:pid") and when it last said it is alive.
     worker = models.CharField(max_length=200, blank=True)
     heartbeat = models.DateTimeField(null=True, blank=True)
+    # Where a running scan is (checker.Progress as a dict), written by the worker as it goes.
+    progress = models.JSONField(null=True, blank=True)
 
     objects = ScanQuerySet.as_manager()
 

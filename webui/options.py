@@ -19,6 +19,7 @@ def options_from_settings(
         deadline=float(settings.CHECKER_DEADLINE),
         simulation_deadline=float(settings.SIMULATE_DEADLINE),
         probe_deadline=float(settings.CHECKER_PROBE_DEADLINE),
+        max_addresses=int(settings.CHECKER_MAX_ADDRESSES),
         frontend_origin=frontend_origin or None,
         profile=profile or None,
         request_headers=tuple(request_headers),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from checker import findings as catalogue
 from checker import scoring
+from checker.addresses import scan_probe
 from checker.analyze.cors_answers import Answer, kind_of
 from checker.analyze.evidence import plural
 from checker.classify import PROFILE_NAMES, error_warning
@@ -115,13 +116,16 @@ def _is_expected(label: str | None) -> bool:
 
 
 def is_cors_probe(exchange: Exchange) -> bool:
-    """A probe of the CORS matrix, on the target or on an endpoint of a whole-API scan."""
-    return kind_of(local_id(exchange.probe)) is not None
+    """A probe of the CORS matrix, on the target or on an endpoint of a whole-API scan, or sent
+    to another address of the name (checker.addresses)."""
+    return kind_of(local_id(scan_probe(exchange.probe))) is not None
 
 
 def cors_row(exchange: Exchange) -> CorsRow:
-    kind = kind_of(local_id(exchange.probe))
+    kind = kind_of(local_id(scan_probe(exchange.probe)))
     label = exchange.origin_label or "—"
+    if scan_probe(exchange.probe) != exchange.probe:  # sent to another address of the name
+        label = f"{label}, at {exchange.address}"
     origin = exchange.request.header("origin")
     method = exchange.request.method
     request = f"{method} (preflight)" if method == "OPTIONS" else method
