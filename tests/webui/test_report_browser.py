@@ -38,10 +38,10 @@ def test_the_full_report_renders_without_csp_errors_at_desktop_and_phone_width(
 
     first = page.locator("details.finding").first
     assert first.evaluate("el => el.open") is False
-    first.locator("summary").click()
+    first.locator("summary.finding__summary").click()
     assert first.evaluate("el => el.open") is True
     assert first.locator(".cors-row--bad").first.is_visible()
-    page.locator("#finding-https-1 summary").click()
+    page.locator("#finding-https-1 summary.finding__summary").click()
 
     assert page.csp_errors == []
     page.evaluate("window.scrollTo(0, 0)")

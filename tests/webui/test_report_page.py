@@ -84,7 +84,9 @@ def test_a_findings_evidence_is_the_probes_that_prove_it_the_one_that_matters_fi
     assert 1 <= len(rows) <= 2
     tone, first = rows[0]
     assert tone == "bad"
-    assert first.count("<code>https://evil.<wbr>example</code>") == 2  # sent and received
+    # Sent, and echoed back: the answer's column says so rather than repeating the origin.
+    assert "<code>https://evil.<wbr>example</code>" in first
+    assert 'Allow-Origin: <span class="cors-row__echo">the origin sent</span>' in first
     assert "GET" in first and "<code>true</code>" in first and "Trusted, with cookies" in first
     # Never the same row twice in one finding.
     assert len({row for _, row in rows}) == len(rows)
@@ -102,6 +104,7 @@ def test_the_full_probe_matrix_appears_once_at_the_end(page):
     # A finding citing more probes than it shows points there.
     vary = finding_block(html, "cors.vary-origin-missing")
     assert 'href="#matrix-title"' in vary
+    assert '<div class="matrix__box" tabindex="0" role="region"' in html
 
 
 def test_a_header_finding_shows_the_request_sent_and_the_header_missing(page):
