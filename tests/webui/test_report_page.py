@@ -160,7 +160,7 @@ def test_the_fix_is_filled_in_with_the_frontend_origin_the_user_named(
     run_scan(scan.pk)
     html = client.get(f"/r/{scan.token}/").content.decode()
     block = finding_block(html, "cors.reflect-origin-credentials")
-    assert '&quot;https://app.shop.test&quot; $http_origin;' in block  # nginx's map
+    assert "&quot;https://app.shop.test&quot; $http_origin;" in block  # nginx's map
     assert "CORS_ALLOWED_ORIGINS = [&quot;https://app.shop.test&quot;]" in block  # Django's
     assert "none was named for this scan" not in block
     assert "your-frontend.invalid" not in html
