@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from checker import findings as catalogue
-from checker.fix_snippets import FIXES, FRAMEWORKS, PLACES, fill, template_for
+from checker.fix_snippets import DEFAULT_ORDER, FIXES, FRAMEWORKS, PLACES, fill, template_for
 from checker.model import Exchange, Finding, Report, Severity
 
 ACAO = "access-control-allow-origin"
@@ -137,7 +137,7 @@ def fixes_for(
         return ()
     values, _ = placeholders(report, finding)
     because = {r.key: r.because for r in recognised}
-    order = list(because) + [key for key in FRAMEWORKS if key not in because]
+    order = list(because) + [key for key in DEFAULT_ORDER if key not in because]
     snippets = []
     for key in order:
         template = template_for(fix, key)

@@ -36,6 +36,24 @@ FRAMEWORKS: dict[str, str] = {
     "cloudflare": "Cloudflare",
 }
 
+# The order of the snippets after the recognised ones (and of all of them when nothing was
+# recognised): the web servers most sites sit behind first, then the frameworks, then platforms.
+DEFAULT_ORDER: tuple[str, ...] = (
+    "nginx",
+    "apache",
+    "caddy",
+    "iis",
+    "express",
+    "django",
+    "rails",
+    "spring",
+    "aspnet",
+    "php",
+    "netlify",
+    "vercel",
+    "cloudflare",
+)
+
 # Where a framework's snippet goes, shown above it.
 PLACES: dict[str, str] = {
     "express": "Node.js, before your routes",

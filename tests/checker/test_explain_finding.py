@@ -14,7 +14,15 @@ from checker.explain_finding import (
     what_we_saw,
     why_it_matters,
 )
-from checker.fix_snippets import FIXES, FRAMEWORKS, PLACES, SNIPPETS, fill, template_for
+from checker.fix_snippets import (
+    DEFAULT_ORDER,
+    FIXES,
+    FRAMEWORKS,
+    PLACES,
+    SNIPPETS,
+    fill,
+    template_for,
+)
 from checker.model import Exchange, Finding, Report, Request, Response, Severity, Status, Target
 
 TARGET = Target("api.shop.test", "https", "api.shop.test", 443, "/v1/me")
@@ -239,7 +247,7 @@ def test_the_recognised_servers_snippet_comes_first_filled_for_this_site():
     assert '"https://app.shop.test" $http_origin' in first.code
     assert "server_name api.shop.test;" in first.code
     assert not any(s.recognised for s in snippets[1:])
-    assert [s.framework for s in snippets[1:]] == [k for k in FRAMEWORKS if k != "nginx"]
+    assert [s.framework for s in snippets[1:]] == [k for k in DEFAULT_ORDER if k != "nginx"]
     for snippet in snippets:
         assert "example.com" not in snippet.code
         assert "{" + "origin}" not in snippet.code and "{" + "host}" not in snippet.code
@@ -298,7 +306,8 @@ def test_every_fix_names_a_row_of_the_catalogue_and_a_kind_with_snippets():
 
 
 def test_every_framework_has_a_place_and_snippets_use_only_known_placeholders():
-    assert set(PLACES) == set(FRAMEWORKS)
+    assert set(PLACES) == set(FRAMEWORKS) == set(DEFAULT_ORDER)
+    assert len(DEFAULT_ORDER) == len(FRAMEWORKS)
     for kind, by_framework in SNIPPETS.items():
         assert set(by_framework) <= set(FRAMEWORKS), kind
         for template in by_framework.values():
