@@ -364,7 +364,6 @@ def explain(text: str) -> Explanation:
         if summary:
             url = url or _clean_url(summary["url"])
             found = found or Explanation(None, SAFARI, line=line)
-            continue
         if found is not None and found.reason not in (None, "no-response"):
             continue  # a rule is named; later lines only add facts
         candidate = _read_line(line)
