@@ -259,7 +259,7 @@ def search(query: str = "", kind: str | None = None) -> list[Entry]:
     need = len(words) if len(words) <= 2 else (len(words) + 1) // 2
     best = max(score[0] for score, _ in scored)
     keep = [(s, e) for s, e in scored if s[0] >= min(need, best if len(words) > 2 else need)]
-    keep.sort(key=lambda pair: (-pair[0][0], -pair[0][1], pair[1].title.casefold()))
+    keep.sort(key=lambda pair: (-pair[0][1], -pair[0][0], pair[1].title.casefold()))
     return _explained(query, [entry for _, entry in keep], pool)
 
 
