@@ -226,3 +226,44 @@ def test_the_live_check_refuses_a_private_address_in_the_worker(client, settings
 
 def test_an_explainer_permalink_is_not_a_scans_simulation(client):
     assert client.get("/explain/abcdefgh12345678/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("headers", "said"),
+    [
+        ([], "The live check agrees with your message"),
+        ([("Access-Control-Allow-Origin", "*")], "The live check let this request through today"),
+    ],
+)
+def test_the_answer_says_whether_the_live_site_still_fails_that_rule(
+    client, allow_loopback, target_server, headers, said
+):
+    target_server.responder = lambda request: (200, headers, b"{}")
+    client.post("/explain/", {"message": chromium(target_server.url + "/v1", NO_ACAO)})
+    simulation = Simulation.objects.get()
+
+    run_simulation(simulation.pk)
+
+    assert said in client.get(simulation.get_absolute_url()).content.decode()
+
+
+def test_the_answer_names_another_rule_when_the_site_fails_another_today(
+    client, allow_loopback, target_server
+):
+    # Safari blamed the preflight's status; the standard (and Chromium) look at the origin first.
+    target_server.responder = lambda request: (403, [], b"")
+    url = target_server.url + "/v1"
+    message = (
+        "Preflight response is not successful. Status code: 403\n"
+        f"Fetch API cannot load {url} due to access control checks."
+    )
+    client.post("/explain/", {"message": message, "origin": APP})
+    simulation = Simulation.objects.get()
+
+    run_simulation(simulation.pk)
+
+    html = client.get(simulation.get_absolute_url()).content.decode()
+    assert (
+        "The live check found another rule failing today: <code>allow-origin-missing</code>" in html
+    )
+    assert 'href="/glossary/error-no-allow-origin-header/"' in html

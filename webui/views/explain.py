@@ -161,7 +161,9 @@ def explanation(request, token: str):
     found = explain(simulation.message)
     context = answer_context(found, simulation.message, simulation.url, simulation.origin)
     context["simulation"] = simulation
-    context["result"] = LiveSimulation.from_dict(simulation.result) if simulation.result else None
+    result = LiveSimulation.from_dict(simulation.result) if simulation.result else None
+    context["result"] = result
+    context["agreement"] = agreement(found, result)
     context["form"] = ExplainForm(
         initial={"message": simulation.message, "url": simulation.url, "origin": simulation.origin}
     )
@@ -197,6 +199,16 @@ def answer_context(found: Explanation, message: str, url: str | None, origin: st
         ],
     )
     return context
+
+
+def agreement(found: Explanation, result: LiveSimulation | None) -> str:
+    """Whether the live check failed the rule the message names: "agrees", "differs", "allowed"."""
+    if result is None or result.stopped or not found.found:
+        return ""
+    failure = result.verdict.failure
+    if failure is None:
+        return "allowed"
+    return "agrees" if failure.id in (found.reason, *found.alternatives) else "differs"
 
 
 def rule_text(found: Explanation, origin: str | None) -> str:
