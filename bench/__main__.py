@@ -15,23 +15,28 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import batch, engine, pages, worker
+from bench import batch, endpoints, engine, pages, worker
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    runs = parser.add_subparsers(dest="run", metavar="{engine,batch,pages,worker}")
-    for module in (engine, batch, pages, worker):
+    runs = parser.add_subparsers(dest="run", metavar="{engine,batch,pages,worker,endpoints}")
+    for module in (engine, batch, pages, worker, endpoints):
         name = module.__name__.rsplit(".", 1)[1]
         module.add_arguments(runs.add_parser(name, help=module.__doc__.splitlines()[0]))
     args = parser.parse_args(argv)
 
     if args.run is not None:
-        return {"engine": engine, "batch": batch, "pages": pages, "worker": worker}[args.run].run(
-            args
-        )
+        modules = {
+            "engine": engine,
+            "batch": batch,
+            "pages": pages,
+            "worker": worker,
+            "endpoints": endpoints,
+        }
+        return modules[args.run].run(args)
     # All of them, each with its own defaults.
     status = 0
     for name, module in (

@@ -11,10 +11,17 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Any, NoReturn
 
 from checker.classify import PROFILE_NAMES, error_warning
+from checker.endpoints import (
+    MAX_DOCUMENT_BYTES,
+    MAX_ENDPOINTS,
+    EndpointsError,
+    parse_openapi,
+    parse_paths,
+)
 from checker.findings import PROFILES, with_catalogue
 from checker.model import Options, Report, Severity, Status
 from checker.netguard import DEFAULT_PORTS, parse_ports
@@ -51,8 +58,8 @@ exit codes (several targets: the worst outcome of any of them wins, 2 over 1 ove
       of the checker itself; or a CHECKER_* setting is wrong
   {USAGE}  the command line is wrong (unknown option, bad grade or header, no target)
 
-environment: CHECKER_ALLOW_NETWORKS, CHECKER_ALLOWED_PORTS and CHECKER_CA_BUNDLE, as
-for the web site (loopback and private networks are refused unless
+environment: CHECKER_ALLOW_NETWORKS, CHECKER_ALLOWED_PORTS, CHECKER_CA_BUNDLE and
+CHECKER_MAX_ADDRESSES, as for the web site (loopback and private networks are refused unless
 CHECKER_ALLOW_NETWORKS opens them); CORSCHECK_SITE_URL, the corscheck site whose
 glossary SARIF rules link to (default {DEFAULT_SITE_URL}).
 """
@@ -69,6 +76,22 @@ def report_document(report: Report) -> dict[str, Any]:
 def render_json(report: Report) -> str:
     """One line (JSON Lines): newlines inside values are escaped by the encoder."""
     return json.dumps(report_document(report), ensure_ascii=False)
+
+
+def _addresses_text(report: Report) -> str:
+    """``127.0.0.3 (the first), 127.0.0.4 (answers differently), 127.0.0.5 (not probed)``."""
+    shown = []
+    for index, result in enumerate(report.addresses):
+        if index == 0:
+            shown.append(f"{result.address} (the first)")
+        elif result.error is not None:
+            shown.append(f"{result.address} (no answer)")
+        elif result.differences:
+            shown.append(f"{result.address} (answers differently)")
+        else:
+            shown.append(f"{result.address} (the same answers)")
+    shown += [f"{address} (not probed)" for address in report.addresses_not_probed]
+    return ", ".join(shown)
 
 
 def render_text(report: Report) -> str:
@@ -89,6 +112,8 @@ def render_text(report: Report) -> str:
     lines.extend(_redirect_lines(report))
     lines.append(f"Final URL: {report.final_url}")
     lines.append(f"Requests sent: {report.requests_sent}, in {report.duration_ms:.0f} ms")
+    if len(report.addresses) > 1 or report.addresses_not_probed:
+        lines.append(f"Addresses: {_addresses_text(report)}")
     if report.request_headers:
         names = ", ".join(report.request_headers)
         lines.append(f"Sent with: {names} (values not shown)")
@@ -103,11 +128,25 @@ def render_text(report: Report) -> str:
         modifier = modifiers.get(finding.id)
         score = f" ({modifier:+d})" if modifier else ""
         lines.append(f"  [{_MARK[finding.severity]}] {finding.id}{score}: {finding.title}")
+    lines.extend(_endpoint_lines(report))
     if report.not_applicable:
         lines.append("")
         lines.append(f"Not applicable to {PROFILE_NAMES.get(report.profile, report.profile)}:")
         lines.extend(f"  [--] {finding.id}: {finding.title}" for finding in report.not_applicable)
     return "\n".join(lines) + "\n"
+
+
+def _endpoint_lines(report: Report) -> list[str]:
+    """Whole-API scans: each endpoint probed and the findings seen on it."""
+    if not report.endpoints and not report.endpoints_note:
+        return []
+    lines = ["", f"Endpoints ({len(report.endpoints)}):"]
+    if report.endpoints_note:
+        lines.append(f"  Note: {report.endpoints_note}")
+    for endpoint in report.endpoints:
+        seen = ", ".join(endpoint.findings) or "no CORS answer to judge"
+        lines.append(f"  {','.join(endpoint.methods)} {endpoint.path}: {seen}")
+    return lines
 
 
 def _redirect_lines(report: Report) -> list[str]:
@@ -165,6 +204,16 @@ def grade_letter(text: str) -> str:
     return letter
 
 
+def endpoint_count(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= MAX_ENDPOINTS:
+        raise argparse.ArgumentTypeError(f"give a whole number from 0 to {MAX_ENDPOINTS}")
+    return number
+
+
 def concurrency(text: str) -> int:
     try:
         number = int(text)
@@ -172,6 +221,16 @@ def concurrency(text: str) -> int:
         number = 0
     if not 1 <= number <= MAX_CONCURRENCY:
         raise argparse.ArgumentTypeError(f"give a whole number from 1 to {MAX_CONCURRENCY}")
+    return number
+
+
+def address_count(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError("give a whole number of 1 or more")
     return number
 
 
@@ -222,11 +281,45 @@ def build_parser() -> Parser:
         "token; only its name is ever shown",
     )
     parser.add_argument(
+        "--path",
+        action="append",
+        default=[],
+        metavar="'[METHODS] PATH'",
+        help="probe this endpoint too (repeatable), e.g. 'GET,DELETE /users/{id}'; templates "
+        "are filled with a harmless placeholder",
+    )
+    parser.add_argument(
+        "--paths",
+        metavar="FILE",
+        help="probe the endpoints listed in FILE, one a line in the form of --path",
+    )
+    parser.add_argument(
+        "--openapi",
+        metavar="FILE|URL",
+        help="probe every operation of this OpenAPI 3 document (JSON or YAML); a URL is "
+        "fetched by the scan itself, through the same address guard",
+    )
+    parser.add_argument(
+        "--max-endpoints",
+        type=endpoint_count,
+        default=None,
+        metavar="N",
+        help="probe at most N endpoints of an API (default: CHECKER_MAX_ENDPOINTS, else "
+        f"{Options.max_endpoints})",
+    )
+    parser.add_argument(
         "--concurrency",
         type=concurrency,
         default=DEFAULT_CONCURRENCY,
         metavar="N",
         help=f"scan at most N targets at once (default {DEFAULT_CONCURRENCY})",
+    )
+    parser.add_argument(
+        "--max-addresses",
+        type=address_count,
+        metavar="N",
+        help="probe at most N of the addresses a name resolves to, the first included "
+        "(default: CHECKER_MAX_ADDRESSES, else 4)",
     )
     parser.add_argument(
         "--site-url",
@@ -268,16 +361,24 @@ def options_from_environment(
     frontend_origin: str | None = None,
     profile: str | None = None,
     request_headers: tuple[tuple[str, str], ...] = (),
+    max_addresses: int | None = None,
 ) -> Options:
     """The command line reads the same variables as the web site's settings; ValueError names
-    the variable whose value is wrong."""
+    the variable whose value is wrong. ``max_addresses`` (the flag) wins over its variable."""
     networks = os.environ.get("CHECKER_ALLOW_NETWORKS", "")
     ports = os.environ.get("CHECKER_ALLOWED_PORTS", "")
     try:
         allowed_ports = parse_ports(ports) if ports.strip() else DEFAULT_PORTS
     except ValueError as error:
         raise ValueError(f"CHECKER_ALLOWED_PORTS: {error}") from None
+    if max_addresses is None:
+        given = os.environ.get("CHECKER_MAX_ADDRESSES", "").strip()
+        try:
+            max_addresses = address_count(given) if given else Options.max_addresses
+        except argparse.ArgumentTypeError as error:
+            raise ValueError(f"CHECKER_MAX_ADDRESSES: {given!r}: {error}") from None
     return Options(
+        max_addresses=max_addresses,
         allow_networks=tuple(n.strip() for n in networks.split(",") if n.strip()),
         allowed_ports=allowed_ports,
         ca_bundle=os.environ.get("CHECKER_CA_BUNDLE") or None,
@@ -419,6 +520,40 @@ def exit_code(reports: Iterable[Report], threshold: str | None) -> int:
     return max((outcome(report, threshold) for report in reports), default=PASSED)
 
 
+def api_options(args: argparse.Namespace, options: Options) -> Options:
+    """The endpoints of a whole-API scan, from --path, --paths and --openapi; raises
+    EndpointsError (or ValueError for CHECKER_MAX_ENDPOINTS) with a sentence."""
+    limit = args.max_endpoints
+    if limit is None:
+        setting = os.environ.get("CHECKER_MAX_ENDPOINTS", "").strip()
+        try:
+            limit = int(setting) if setting else Options.max_endpoints
+        except ValueError:
+            raise ValueError(f"CHECKER_MAX_ENDPOINTS: {setting!r} is not a number") from None
+    lines = list(args.path)
+    if args.paths:
+        try:
+            with open(args.paths, encoding="utf-8") as source:
+                lines += source.read().splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise EndpointsError(f"--paths {args.paths}: {error}") from None
+    found = parse_paths("\n".join(lines)) if lines else ()
+    openapi_url = None
+    if args.openapi and args.openapi.startswith(("http://", "https://")):
+        openapi_url = args.openapi
+    elif args.openapi:
+        try:
+            with open(args.openapi, "rb") as source:
+                data = source.read(MAX_DOCUMENT_BYTES + 1)
+        except OSError as error:
+            raise EndpointsError(f"--openapi {args.openapi}: {error}") from None
+        try:
+            found = found + parse_openapi(data).endpoints
+        except EndpointsError as error:
+            raise EndpointsError(f"--openapi {args.openapi}: {error.message}") from None
+    return replace(options, endpoints=tuple(found), openapi_url=openapi_url, max_endpoints=limit)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -431,10 +566,17 @@ def main(argv: list[str] | None = None) -> int:
     except RequestHeaderError as error:
         parser.error(f"--header: {error.message}")
     try:
-        options = options_from_environment(args.frontend_origin, args.profile, headers)
+        options = options_from_environment(
+            args.frontend_origin, args.profile, headers, max_addresses=args.max_addresses
+        )
     except ValueError as error:
         # A setting of ours, not the command line: nothing can be judged until it is fixed.
         parser.exit(NOT_JUDGED, f"{parser.prog}: {error}\n")
+
+    try:
+        options = api_options(args, options)
+    except (EndpointsError, ValueError) as error:
+        parser.error(str(getattr(error, "message", error)))
 
     terminal = sys.stderr.isatty() and len(targets) > 1
     output = Output(args.format, sys.stdout, hold=terminal and sys.stdout.isatty())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from checker import netguard, scoring
+from checker import addresses, endpoints, netguard, scoring
 from checker.analyze import run_analyzers
 from checker.classify import choose_profile, classify
 from checker.findings import weigh
@@ -86,6 +86,7 @@ async def scan_async(raw: str, options: Options) -> Report:
 
 async def _scan(target: Target, options: Options, ended: Ended) -> Report:
     deadline_at = asyncio.get_running_loop().time() + options.deadline
+    options.tell("resolving")
     try:
         async with asyncio.timeout(options.deadline + DEADLINE_GRACE):
             retrieved = await retrieve(target, options, deadline_at=deadline_at)
@@ -98,6 +99,11 @@ async def _scan(target: Target, options: Options, ended: Ended) -> Report:
                 sent += retrieved.requests_sent
             observation = replace(retrieved.observation, tls_error=tls_error)
             held_back = retrieved.request_headers_note
+            # The final host's other addresses, verified as the scan's own page was.
+            others = await addresses.probe_others(
+                observation, retrieved, options, verify=tls_error is None, deadline_at=deadline_at
+            )
+            sent += others.requests_sent
     except netguard.AddressRefused as exc:
         return ended(Status.REFUSED, exc.message)
     except netguard.ResolutionFailed as exc:
@@ -132,14 +138,18 @@ async def _scan(target: Target, options: Options, ended: Ended) -> Report:
             request_headers_note=held_back,
         )
 
+    options.tell("analysing")
     kind = classify(final.response)
     profile, reason = choose_profile(kind, options.profile)
     # Probes that ran out of time have no response; the analyzers judge only what answered.
-    findings, not_applicable = weigh(run_analyzers(observation), profile)
+    # A whole-API scan folds each endpoint's CORS findings in, one finding per id at its worst.
+    found, api = endpoints.judge(observation, run_analyzers(observation))
+    judged = addresses.judge(observation, found, others, run_analyzers)
+    findings, not_applicable = weigh(judged.findings, profile)
     result = scoring.grade(findings, profile)
     return ended(
         Status.OK,
-        exchanges=exchanges,
+        exchanges=exchanges + judged.exchanges,
         chain=chain,
         findings=findings,
         score=result.score,
@@ -153,6 +163,10 @@ async def _scan(target: Target, options: Options, ended: Ended) -> Report:
         response_kind=kind.kind,
         not_applicable=not_applicable,
         request_headers_note=held_back,
+        endpoints=api,
+        endpoints_note=observation.endpoints_note,
+        addresses=judged.results,
+        addresses_not_probed=others.not_probed,
     )
 
 

@@ -38,6 +38,7 @@ AREAS: dict[str, str] = {
     "headers": "Other security headers",
     "disclosure": "Disclosure",
     "deprecated": "Outdated headers",
+    "site": "Every address",
 }
 
 CRITICAL, HIGH, MEDIUM, LOW, INFO, PASS = (
@@ -153,6 +154,11 @@ def _trust(
     credentialed_cap: str | None = None,
     credentialed_glossary: str | None = None,
     subject: str = "origin",
+    meaning: str = "A page on such an origin can read this site's answers in a visitor's browser.",
+    credentialed_meaning: str = (
+        "A page on such an origin can read what this site shows a logged-in visitor, "
+        "in that visitor's own browser, with their cookies."
+    ),
 ) -> tuple[Row, Row]:
     """A class of hostile origin is trusted: one row without credentials, one with them.
 
@@ -165,7 +171,7 @@ def _trust(
         severity,
         modifier,
         f"{what} is trusted",
-        "A page on such an origin can read this site's answers in a visitor's browser.",
+        meaning,
         glossary=glossary,
         cap=cap,
         subject=subject,
@@ -175,8 +181,7 @@ def _trust(
         credentialed,
         credentialed_modifier,
         f"{what} is trusted with credentials",
-        "A page on such an origin can read what this site shows a logged-in visitor, "
-        "in that visitor's own browser, with their cookies.",
+        credentialed_meaning,
         glossary=credentialed_glossary or glossary,
         cap=credentialed_cap,
         subject=subject,
@@ -325,6 +330,42 @@ ROWS: tuple[Row, ...] = (
         "mistake-http-origin-trusted",
         credentialed_cap="D",
     ),
+    # Anyone can publish a page under these suffixes in minutes, so trusting one is trusting
+    # every origin, and is weighed as such; only the echo of an arbitrary origin caps harder.
+    *_trust(
+        "cors.shared-hosting-origin",
+        "A page on shared hosting, which anyone can publish,",
+        MEDIUM,
+        -20,
+        CRITICAL,
+        -50,
+        "mistake-shared-hosting-origin-trusted",
+        credentialed_cap="F",
+        subject="",
+        meaning="Anyone can open an account and publish a page there, and that page can read "
+        "this site's answers in a visitor's browser.",
+        credentialed_meaning="Anyone can publish a page there, and it reads what this site "
+        "shows a logged-in visitor, with their cookies: as bad as trusting every origin.",
+    ),
+    # Only what serves pages on the visitor's own machine has a localhost origin. Without
+    # credentials it gains nothing it could not fetch directly; with them it acts as the
+    # visitor, and the visitors who run local servers are the site's developers and staff.
+    *_trust(
+        "cors.development-origin",
+        "A development server's origin (localhost)",
+        LOW,
+        -5,
+        HIGH,
+        -30,
+        "mistake-development-origin-trusted",
+        credentialed_cap="D",
+        subject="",
+        meaning="Only something serving pages on the visitor's own machine has this origin, and "
+        "it could ask the site directly; the entry is a leftover to remove.",
+        credentialed_meaning="Whatever serves a page on that port of a visitor's machine (a "
+        "project tried out, a tool's local web interface, a rogue package) reads what this site "
+        "shows that visitor when logged in.",
+    ),
     cors(
         "cors.wildcard",
         LOW,
@@ -416,10 +457,11 @@ ROWS: tuple[Row, ...] = (
     ),
     cors(
         "cors.error-without-cors",
-        LOW,
-        -2,
-        "Error answers carry no CORS headers",
-        "A frontend sees an opaque CORS failure instead of the error the server sent.",
+        INFO,
+        0,
+        "A missing page's answer carries no CORS headers",
+        "Common and harmless alone: a frontend that asks for a path that does not exist sees a "
+        "CORS error instead of the 404.",
         glossary="mistake-cors-missing-on-errors",
     ),
     cors(
@@ -544,6 +586,45 @@ ROWS: tuple[Row, ...] = (
         "Browsers ignore it and repeat the preflight before every request.",
         glossary="access-control-max-age",
         evidence=("access-control-max-age",),
+    ),
+    # --- CORS: what breaks the site's own frontend (checker.analyze.cors_breakage) ----------
+    cors(
+        "cors.headers-only-on-preflight",
+        LOW,
+        -5,
+        "CORS headers on the preflight only, not on the answer",
+        "The preflight lets the request through, then the browser hides the answer from the "
+        "frontend for want of Access-Control-Allow-Origin.",
+        glossary="mistake-cors-only-on-preflight",
+        evidence=PREFLIGHT,
+    ),
+    cors(
+        "cors.preflight-credentials-missing",
+        LOW,
+        -5,
+        "The answer allows credentials, the preflight does not",
+        "A frontend request that sends cookies and needs a preflight fails at the preflight.",
+        glossary="mistake-preflight-without-credentials",
+        evidence=("access-control-allow-credentials", "access-control-allow-origin"),
+    ),
+    cors(
+        "cors.redirect-breaks-cors",
+        LOW,
+        -5,
+        "A redirect on the way breaks the frontend's request",
+        "The redirect answer lacks CORS headers, or after it the browser sends Origin: null, "
+        "which the final address does not allow: the frontend's request fails.",
+        glossary="mistake-redirect-on-cors-path",
+        evidence=("location",) + ACAO,
+    ),
+    cors(
+        "cors.refusal-without-cors",
+        LOW,
+        -2,
+        "The endpoint's refusals carry no CORS headers",
+        "A frontend that is not logged in, or uses a method the endpoint refuses, sees a CORS "
+        "error instead of a readable 401, 403 or 405.",
+        glossary="mistake-cors-missing-on-refusals",
     ),
     # --- TLS and the way to HTTPS ----------------------------------------------------------
     https(
@@ -1262,6 +1343,18 @@ ROWS: tuple[Row, ...] = (
         "It is obsolete: browsers no longer pin keys from headers.",
         glossary="public-key-pins",
         evidence=("public-key-pins", "public-key-pins-report-only"),
+    ),
+    # --- Every address of the name (checker.addresses) --------------------------------------
+    Row(
+        "site.addresses-differ",
+        "site",
+        LOW,
+        -5,
+        "The site's addresses answer differently",
+        "Which answer a visitor gets depends on the server they reach, and the grade changes "
+        "from one check to the next.",
+        glossary="mistake-addresses-differ",
+        evidence=(),
     ),
 )
 

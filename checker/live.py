@@ -25,12 +25,15 @@ from checker import netguard
 from checker.model import Exchange, Options, ProbeSpec, Request, headers_from_list
 from checker.retrieve import Session
 from checker.simulate import (
+    CachedPreflight,
     Failure,
     NoResponse,
     Outgoing,
+    Permission,
     SimRequest,
     Step,
     Verdict,
+    answer_key,
     recorded,
     simulate,
 )
@@ -95,7 +98,7 @@ async def simulate_live(request: SimRequest, options: Options) -> LiveSimulation
                 asked += 1
                 if spec.method != wanted.method and wanted.kind == "request":
                     replaced = wanted.method
-                answers[(wanted.hop, wanted.kind)] = await _ask(session, wanted, spec, exchanges)
+                answers[answer_key(wanted)] = await _ask(session, wanted, spec, exchanges)
                 verdict = simulate(request, recorded(answers))
     except TimeoutError:
         if not verdict.complete:  # else time ran out while closing the connections: no matter
@@ -150,7 +153,11 @@ def _outgoing(data: dict[str, Any] | None) -> Outgoing | None:
 
 def _verdict(data: dict[str, Any]) -> Verdict:
     failure = data.get("failure")
-    chromium = data.get("chromium")
+    browsers = data.get("browsers")
+    if browsers is None and data.get("chromium"):  # stored before Firefox and WebKit were
+        browsers = [data["chromium"]]
+    again = data.get("again")
+    permission = data.get("permission")
     return Verdict(
         rules=data["rules"],
         allowed=data["allowed"],
@@ -164,5 +171,20 @@ def _verdict(data: dict[str, Any]) -> Verdict:
         sent=tuple(_outgoing(o) for o in data.get("sent", ())),
         pending=_outgoing(data.get("pending")),
         notes=tuple(data.get("notes", ())),
-        chromium=_verdict(chromium) if chromium else None,
+        browsers=tuple(_verdict(browser) for browser in browsers or ()),
+        console_warnings=tuple(data.get("console_warnings", ())),
+        preflight_cache=tuple(_cached(entry) for entry in data.get("preflight_cache", ())),
+        permission=Permission(**permission) if permission else None,
+        again=_verdict(again) if again else None,
+        again_after=data.get("again_after"),
+    )
+
+
+def _cached(data: dict[str, Any]) -> CachedPreflight:
+    return CachedPreflight(
+        **{
+            **data,
+            "methods": tuple(data.get("methods", ())),
+            "headers": tuple(data.get("headers", ())),
+        }
     )

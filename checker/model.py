@@ -7,8 +7,9 @@ report can be read by a later version of the code. Nothing here does I/O.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from checker.netguard import DEFAULT_PORTS, PortRanges
 from checker.request_headers import check_request_headers
@@ -180,6 +181,56 @@ class Exchange:
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """One path of an API to probe, as written (``/users/{id}``), with its methods; ``example``
+    is the path to request when its document said what its parameters hold (else each
+    ``{name}`` becomes a placeholder)."""
+
+    path: str
+    methods: tuple[str, ...] = ("GET",)
+    example: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"path": self.path, "methods": list(self.methods)}
+        if self.example is not None:
+            data["example"] = self.example
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Endpoint:
+        example = data.get("example")
+        return cls(
+            str(data["path"]),
+            tuple(str(m) for m in data.get("methods", ("GET",))),
+            None if example is None else str(example),
+        )
+
+
+@dataclass(frozen=True)
+class EndpointResult:
+    """What a whole-API scan probed on one endpoint: the URL asked (templates filled), the
+    probe ids of its CORS table, and the ids of the findings seen there."""
+
+    path: str
+    url: str
+    methods: tuple[str, ...]
+    probes: tuple[str, ...] = ()
+    findings: tuple[str, ...] = ()
+    error: str | None = None  # why the endpoint could not be probed, if it could not
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EndpointResult:
+        return cls(
+            path=data["path"],
+            url=data["url"],
+            methods=tuple(data.get("methods", ())),
+            probes=tuple(data.get("probes", ())),
+            findings=tuple(data.get("findings", ())),
+            error=data.get("error"),
+        )
+
+
+@dataclass(frozen=True)
 class Observation:
     """Everything ``retrieve`` collected for one target: the analyzers' only input."""
 
@@ -199,6 +250,11 @@ class Observation:
     # The final page fetched a second time (probe ``page.again``), when its CSP has a nonce:
     # a nonce that comes back the same is no secret.
     refetch: Exchange | None = None
+    # Whole-API scans (checker.endpoints): each endpoint asked for, its probes, and a sentence
+    # when the list was cut or the OpenAPI document could not be used.
+    endpoints: tuple[EndpointResult, ...] = ()
+    endpoint_probes: tuple[Exchange, ...] = ()
+    endpoints_note: str | None = None
 
     @property
     def final(self) -> Exchange:
@@ -221,7 +277,7 @@ class Observation:
     @property
     def exchanges(self) -> tuple[Exchange, ...]:
         extra = tuple(e for e in (self.https_probe, self.refetch) if e is not None)
-        return self.chain + self.http_chain + extra + self.probes
+        return self.chain + self.http_chain + extra + self.probes + self.endpoint_probes
 
 
 @dataclass(frozen=True)
@@ -250,6 +306,47 @@ class Finding:
 class ScoreLine:
     finding: str
     modifier: int
+
+
+@dataclass(frozen=True)
+class AddressDifference:
+    """One header (or the status) that one address answered unlike the first address.
+
+    ``probe`` is the probe id the two answers share (``main.N`` for the final page, a CORS probe
+    id otherwise); ``first`` and ``here`` are the values, None where the header was absent.
+    """
+
+    probe: str
+    header: str  # lower-case header name, or "status"
+    first: str | None
+    here: str | None
+
+
+@dataclass(frozen=True)
+class AddressResult:
+    """What one address of the final host answered, when the name has several (see
+    checker.addresses). The first address is the scan's own; each other one got the final URL
+    and its CORS probes again, stored in ``Report.exchanges`` under ``<address>/<probe id>``."""
+
+    address: str
+    status: int | None = None  # the final URL's status there; None when it did not answer
+    error: str | None = None  # why it did not answer, when it did not
+    timed_out: bool = False  # it ran out of time: nothing judged, not counted as a difference
+    probes: int = 0  # requests sent to this address for the comparison
+    only_here: tuple[str, ...] = ()  # ids of findings seen on this address and not the first
+    differences: tuple[AddressDifference, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AddressResult:
+        return cls(
+            address=str(data["address"]),
+            status=data.get("status"),
+            error=data.get("error"),
+            timed_out=data.get("timed_out", False),
+            probes=data.get("probes", 0),
+            only_here=tuple(data.get("only_here", ())),
+            differences=tuple(AddressDifference(**d) for d in data.get("differences", ())),
+        )
 
 
 @dataclass(frozen=True)
@@ -282,6 +379,14 @@ class Report:
     # sentence when they were held back from requests that would otherwise have carried them.
     request_headers: tuple[str, ...] = ()
     request_headers_note: str | None = None
+    # Whole-API scans: one entry per endpoint probed (its CORS table is its probes), and a
+    # sentence when the list was cut or the OpenAPI document could not be used.
+    endpoints: tuple[EndpointResult, ...] = ()
+    endpoints_note: str | None = None
+    # A final host with several addresses: each address probed, the first being the scan's own
+    # (empty when the host has one), and those left out by ``Options.max_addresses``.
+    addresses: tuple[AddressResult, ...] = ()
+    addresses_not_probed: tuple[str, ...] = ()
 
     @property
     def final_url(self) -> str | None:
@@ -338,6 +443,10 @@ class Report:
             not_applicable=tuple(finding(f) for f in data.get("not_applicable", ())),
             request_headers=tuple(str(name) for name in data.get("request_headers", ())),
             request_headers_note=data.get("request_headers_note"),
+            endpoints=tuple(EndpointResult.from_dict(e) for e in data.get("endpoints", ())),
+            endpoints_note=data.get("endpoints_note"),
+            addresses=tuple(AddressResult.from_dict(a) for a in data.get("addresses", ())),
+            addresses_not_probed=tuple(str(a) for a in data.get("addresses_not_probed", ())),
         )
 
 
@@ -353,14 +462,15 @@ class Options:
     probe_deadline: float = 10.0  # for each request, start to end; never past the scan's deadline
     max_redirects: int = 10
     max_body_bytes: int = 256 * 1024
-    # Simultaneous requests per scan: enough for all of a scan's probes at once (at most 44
-    # CORS probes, the way to HTTPS, the HTTPS check and the page again), so the look around the
-    # final page costs one round trip instead of five or six. It stays a cap, because each is a
-    # connection of its own to one host: 48 small requests in one burst, once per scan, none
+    # Simultaneous requests per scan: enough for all of a scan's probes at once (at most 58
+    # CORS probes with the redirect hops and the anonymous GET, the way to HTTPS, the HTTPS check
+    # and the page again), so the look around the final page costs one round trip instead of
+    # several. It stays a cap, because each is a
+    # connection of its own to one host: 64 small requests in one burst, once per scan, none
     # reading a body nor retried, is about what a browser opening a page with many images sends
     # over six connections, and less than most servers' per-client limits. Batch callers bound
     # the number of scans at once; each scan is its own host's only burst.
-    concurrency: int = 48
+    concurrency: int = 64
     verify_tls: bool = True
     ca_bundle: str | None = None  # a CA file to trust instead of the system store (tests)
     user_agent: str = "corscheck/0.1 (CORS and security-header checker)"
@@ -377,10 +487,40 @@ class Options:
     # Checked when the Options are made: RequestHeaderError says what is wrong. Left out of
     # repr, so a traceback or a log line that shows the Options does not show the secrets.
     request_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # Whole-API scans (checker.endpoints): the paths to probe besides the target, or the URL of
+    # an OpenAPI 3 document the engine fetches through its guard; at most ``max_endpoints``.
+    endpoints: tuple[Endpoint, ...] = ()
+    openapi_url: str | None = None
+    max_endpoints: int = 20
+    # A final host whose name has several addresses is probed on each, up to this many (the
+    # first included): a load balancer with one stale node answers differently on it.
+    max_addresses: int = 4
+    # Told each step of the scan as it happens (see Progress); called on the event loop's
+    # thread, so it must return at once (the worker hands it to a thread of its own).
+    progress: Callable[[Progress], None] | None = field(default=None, repr=False, compare=False)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "request_headers", check_request_headers(self.request_headers))
+
+    def tell(self, step: str, answered: int = 0, planned: int = 0) -> None:
+        if self.progress is not None:
+            self.progress(Progress(step, answered, planned))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a scan is: ``resolving`` the name, ``answered`` (the first answer came), ``probing``
+    (``answered`` of ``planned`` probes have their answer) or ``analysing`` the answers."""
+
+    STEPS: ClassVar[tuple[str, ...]] = ("resolving", "answered", "probing", "analysing")
+
+    step: str
+    answered: int = 0
+    planned: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "answered": self.answered, "planned": self.planned}
 
 
 @dataclass(frozen=True)
@@ -396,3 +536,6 @@ class ProbeSpec:
     headers: Headers = ()
     origin_label: str | None = None
     path: str | None = None  # a path to request instead of the final URL (e.g. a 404 probe)
+    # Whether the extra request headers of an authenticated scan may go with it (a preflight
+    # never carries them): False for the probe that asks as a visitor who is not logged in.
+    credentials: bool = True

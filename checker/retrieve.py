@@ -26,8 +26,8 @@ from typing import Any
 import httpcore
 import httpx
 
-from checker import netguard
-from checker.cors_matrix import cors_probes
+from checker import endpoints, netguard, wire
+from checker.cors_matrix import cors_probes, redirect_probes, trusted_origin
 from checker.headers import csp
 from checker.headers.cookies import redact_headers
 from checker.headers.meta import http_equiv
@@ -63,7 +63,7 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
     """Connects each host name to the address the guard approved, and nowhere else."""
 
     def __init__(self) -> None:
-        self._inner = httpcore.AnyIOBackend()
+        self._inner = wire.Backend()  # asyncio sockets, TLS sessions resumed within a scan
         self.pins: dict[str, netguard.Resolved] = {}
 
     async def connect_tcp(
@@ -263,6 +263,8 @@ async def _read_capped(
 
 
 def _decode_body(body: bytes | bytearray, response: httpx.Response) -> str:
+    if not body:  # a probe reads none: no charset to look up (httpx parses it with ``email``)
+        return ""
     try:
         text = body.decode(response.charset_encoding or "utf-8", errors="replace")
     # A charset Python does not know, a codec that is not text (``rot13``), or one that refuses
@@ -340,6 +342,9 @@ class Session:
         self.allow = netguard.parse_networks(self.options.allow_networks)
         self.semaphore = asyncio.Semaphore(self.options.concurrency)
         self.requests_sent = 0
+        # Probes sent through ``send``, for the progress the caller is told.
+        self.probes_planned = 0
+        self.probes_answered = 0
         self.refused: str | None = None  # why the guard stopped the chain at a later hop
         self.certificate_error: str | None = None  # the first certificate that did not verify
         self.redirect_problem: str | None = None  # set when the redirects loop or go on too long
@@ -595,21 +600,23 @@ class Session:
 
         With ``credentials``, the actual requests carry the extra request headers; a preflight
         never does: browsers send it without credentials, whatever the request it asks for."""
-        return tuple(
-            await asyncio.gather(
-                *(
-                    self.fetch(
-                        spec.id,
-                        spec.method,
-                        _probe_url(url, spec),
-                        spec.headers,
-                        origin_label=spec.origin_label,
-                        credentials=credentials and spec.method != "OPTIONS",
-                    )
-                    for spec in specs
-                )
+        self.probes_planned += len(specs)
+        self.options.tell("probing", self.probes_answered, self.probes_planned)
+
+        async def one(spec: ProbeSpec) -> Exchange:
+            exchange = await self.fetch(
+                spec.id,
+                spec.method,
+                _probe_url(url, spec),
+                spec.headers,
+                origin_label=spec.origin_label,
+                credentials=credentials and spec.credentials and spec.method != "OPTIONS",
             )
-        )
+            self.probes_answered += 1
+            self.options.tell("probing", self.probes_answered, self.probes_planned)
+            return exchange
+
+        return tuple(await asyncio.gather(*(one(spec) for spec in specs)))
 
 
 def _chain_text(urls: list[str]) -> str:
@@ -679,6 +686,9 @@ class Retrieved:
     certificate_error: str | None  # set when a certificate did not verify
     redirect_problem: str | None = None  # set when the redirects loop or go on too long
     request_headers_note: str | None = None  # why the extra headers were held back, if they were
+    # Every host the scan resolved, with every address the guard checked (checker.addresses
+    # probes the final host's others).
+    resolved: dict[str, netguard.Resolved] = field(default_factory=dict)
 
 
 async def retrieve(
@@ -705,6 +715,8 @@ async def retrieve(
             target=target, chain=chain, frontend_origin=options.frontend_origin
         )
         final = chain[-1]
+        if final.response is not None:
+            options.tell("answered")
         if final.response is not None and not final.response.is_redirect:
             observation = await _look_around(session, observation, failed_http)
         return Retrieved(
@@ -714,6 +726,7 @@ async def retrieve(
             session.certificate_error,
             session.redirect_problem,
             _held_back(session, target),
+            resolved=dict(session.backend.pins),
         )
 
 
@@ -745,11 +758,12 @@ def _held_back(session: Session, target) -> str | None:
 async def _look_around(
     session: Session, observation: Observation, failed_http: tuple[Exchange, ...]
 ) -> Observation:
-    (probes, (http_chain, not_probed), https_probe, refetch) = await asyncio.gather(
+    (probes, (http_chain, not_probed), https_probe, refetch, api) = await asyncio.gather(
         _cors_probes(session, observation.final),
         _way_to_https(session, observation, failed_http),
         _https_probe(session, observation),
         _refetch(session, observation.final),
+        endpoints.probe(session, observation),  # whole-API scans: every endpoint, same wave
     )
     return replace(
         observation,
@@ -758,6 +772,9 @@ async def _look_around(
         http_not_probed=not_probed,
         https_probe=https_probe,
         refetch=refetch,
+        endpoints=api.endpoints,
+        endpoint_probes=api.exchanges,
+        endpoints_note=api.note,
     )
 
 
@@ -766,8 +783,12 @@ async def _cors_probes(session: Session, final: Exchange) -> tuple[Exchange, ...
         final_target = parse_target(final.request.url)
     except TargetError:
         return ()
-    specs = cors_probes(final_target, session.options.frontend_origin)
+    frontend = session.options.frontend_origin
     credentials = session.main is not None and session.main.credentialed
+    specs = cors_probes(final_target, frontend, authenticated=credentials)
+    if session.main is not None:  # the way a frontend's request takes, from the checked URL
+        chain = [e.request.url for e in session.main.chain]
+        specs += redirect_probes(chain, trusted_origin(final_target, frontend))
     return await session.send(final.request.url, specs, credentials=credentials)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from checker.findings import CATALOGUE, PAGE, ROWS
 from checker.model import Finding, ScoreLine
 
-ALGORITHM_VERSION = 4
+ALGORITHM_VERSION = 5
 BASE_SCORE = 100
 BONUS_FLOOR = 90
 

@@ -2,15 +2,24 @@
 
 Given the page's origin, the request a script makes and the answers the server gives (to the
 preflight, to the request, to every redirect hop), ``simulate`` walks the same decisions a browser
-takes and says whether the script gets to read the response, which step failed, the line
-Chromium writes to the console for it, whether a preflight was needed and why, which response
+takes and says whether the script gets to read the response, which step failed, the line each
+browser writes to the console for it, whether a preflight was needed and why, which response
 headers the script can read, and every step on the way.
 
-Two rule sets run side by side. ``STANDARD`` is the Fetch standard to the letter; ``CHROMIUM`` is
-what Chromium actually does where our conformance suite (tests/conformance/) caught it doing
-something else. The standard's answer is the headline (other browsers follow it); the Chromium
-answer rides along in ``Verdict.chromium``. The console messages are Chromium's wording, recorded
-from a real Chromium by the same suite.
+Several rule sets run side by side. ``STANDARD`` is the Fetch standard to the letter;
+``CHROMIUM``, ``FIREFOX`` and ``WEBKIT`` are browser profiles: data (``Rules``) saying where each
+engine was measured doing something else (tests/conformance/: the Chromium, Firefox and WebKit
+suites) or what its documentation says where nothing has measured it yet (``Rules.assumed``).
+The standard's answer is the headline verdict; each browser's rides along in
+``Verdict.browsers``. Console lines are each browser's own wording: Chromium's in
+``console_line`` below, Firefox's and WebKit's in checker/browser_console.json, all recorded
+from the real engines.
+
+Beyond one request, the simulator models three things browsers do around it: a redirect to
+another origin drops ``Authorization``; Local Network Access (a page reaching a more private
+address space than its own needs the user's permission in Chromium); and the preflight cache
+(``Access-Control-Max-Age`` read with each browser's cap and odd-value rules, and, with
+``simulate(..., again_after=seconds)``, what a second identical request does).
 
 The module is pure: answers arrive through an ``Answer`` callable that maps each request the
 browser would send (``Outgoing``) to a ``Response``. When it returns ``None`` the verdict is
@@ -20,11 +29,13 @@ access can send it and run the simulation again (see ``recorded``).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin
 
+from checker import browser_console
 from checker.cors_vocabulary import DEFAULT_PORTS as _DEFAULT_PORTS
 from checker.cors_vocabulary import HTTP_WHITESPACE as _HTTP_WHITESPACE
 from checker.cors_vocabulary import TOKEN as _TOKEN
@@ -136,27 +147,130 @@ def _chromium_client_hints() -> dict[str, Callable[[str], bool]]:
 
 
 @dataclass(frozen=True)
+class MaxAge:
+    """How a browser reads ``Access-Control-Max-Age``: seconds for each kind of value.
+
+    ``cap`` is the longest it keeps a preflight (None: no limit of its own); ``absent``,
+    ``unparsable`` and ``negative`` are the seconds used for a missing header, a value that is
+    not an integer, and a negative integer (0: the preflight is not cached at all).
+    """
+
+    cap: int | None = None
+    absent: int = 5
+    unparsable: int = 5
+    negative: int = 5
+
+    def seconds(self, raw: str | None) -> tuple[int, str]:
+        """Seconds the preflight is kept, and why, in a sentence fragment."""
+        if raw is None:
+            return self.absent, "no Access-Control-Max-Age, so the default"
+        value = _strip(raw)
+        if re.fullmatch(r"-[0-9]+", value):
+            return self.negative, f"'{value}' is negative"
+        if not re.fullmatch(r"[0-9]+", value):
+            return self.unparsable, f"'{value}' is not a number of seconds"
+        asked = int(value)
+        if self.cap is not None and asked > self.cap:
+            return self.cap, f"the server asked for {asked} s, capped at {self.cap} s"
+        return asked, f"the server asked for {asked} s"
+
+
+ADDRESS_SPACES = ("loopback", "local", "public")  # from the most private to the least
+
+
+@dataclass(frozen=True)
 class Rules:
-    """One browser's reading of the algorithm; ``STANDARD`` is the Fetch standard itself."""
+    """One browser's reading of the algorithm; ``STANDARD`` is the Fetch standard itself.
+
+    A profile is data: the algorithm reads these fields and never asks which browser it is
+    simulating. ``assumed`` lists what a profile takes from the standard or from the engine's
+    documentation because no conformance suite has measured it yet.
+    """
 
     name: str
+    label: str = "the Fetch standard"
     # Chromium joins repeated request headers into one value ("a, b") before judging them.
     join_repeated_headers: bool = False
     extra_safelisted_headers: Mapping[str, Callable[[str], bool]] = field(default_factory=dict)
     # Chromium lets `Access-Control-Allow-Headers: *` cover Authorization.
     wildcard_covers_authorization: bool = False
+    # Firefox lets it, but prints a deprecation warning.
+    warns_wildcard_authorization: bool = False
     # Chromium refuses any redirect to a URL with a user name or password, even same-origin.
     refuse_every_credentialed_redirect: bool = False
+    # A redirect to another origin removes Authorization from the request (Fetch, 2022).
+    drop_authorization_on_cross_origin_redirect: bool = True
+    max_age: MaxAge = MaxAge()
+    # Local Network Access: a request to a more private address space than the page's needs the
+    # user's permission, which only a secure context may ask for.
+    local_network_access: bool = False
+    # Firefox: once a request was preflighted, a redirect to another origin keeps the page's
+    # origin in Origin (its check of the final answer still allows 'null'), and the request is
+    # preflighted again at the new origin even when it has become a simple one.
+    keeps_origin_after_preflighted_redirect: bool = False
+    preflights_again_after_redirect: bool = False
+    # WebKit keeps Content-Type (and the other body headers) when a 303 turns a POST into a GET.
+    redirect_drops_body_headers: bool = True
+    # WebKit treats http://127.0.0.1 from an https page as mixed content.
+    loopback_is_trustworthy: bool = True
+    # WebKit judges a preflight's status before its Access-Control-Allow-Origin.
+    preflight_status_first: bool = False
+    # WebKit names the first header the preflight does not allow in the script's order.
+    checks_headers_in_request_order: bool = False
+    assumed: tuple[str, ...] = ()
 
 
 STANDARD = Rules("standard")
 CHROMIUM = Rules(
     "chromium",
+    label="Chromium (Chrome, Edge, Opera)",
     join_repeated_headers=True,
     extra_safelisted_headers=_chromium_client_hints(),
     wildcard_covers_authorization=True,
     refuse_every_credentialed_redirect=True,
+    max_age=MaxAge(cap=7200, absent=5, unparsable=5, negative=0),
+    local_network_access=True,
+    # Absent, unparsable, 0 and negative Max-Age measured by test_chromium_preflight_cache.py.
+    assumed=("Access-Control-Max-Age: the 2 h cap, from Chromium's documentation",),
 )
+FIREFOX = Rules(
+    "firefox",
+    label="Firefox",
+    # Seen on Firefox 153 ESR (pref network.cors_preflight.authorization_covered_by_wildcard).
+    wildcard_covers_authorization=True,
+    warns_wildcard_authorization=True,
+    # Measured (tests/conformance/test_firefox.py): redirect-307-put-*, redirect-303-post-*.
+    keeps_origin_after_preflighted_redirect=True,
+    preflights_again_after_redirect=True,
+    # Odd Max-Age values measured by tests/conformance/test_differences.py: none is cached.
+    max_age=MaxAge(cap=86400, absent=5, unparsable=0, negative=0),
+    assumed=(
+        "Access-Control-Max-Age: the 24 h cap, from Firefox's documentation",
+        "after a preflighted redirect: the final answer is still checked against 'null'",
+        "Local Network Access: not modelled",
+    ),
+)
+WEBKIT = Rules(
+    "webkit",
+    label="Safari (WebKit)",
+    # Seen on WebKitGTK 2.50: '*' covers Authorization, without a warning.
+    wildcard_covers_authorization=True,
+    # Measured (tests/conformance/test_webkit.py): repeated-accept-header,
+    # redirect-303-post-becomes-get, plain-http-loopback-is-trustworthy, preflight-405-no-acao.
+    join_repeated_headers=True,
+    redirect_drops_body_headers=False,
+    loopback_is_trustworthy=False,
+    preflight_status_first=True,
+    checks_headers_in_request_order=True,
+    # Odd Max-Age values measured by tests/conformance/test_differences.py: -1 is not cached.
+    max_age=MaxAge(cap=600, absent=5, unparsable=5, negative=0),
+    assumed=(
+        "Access-Control-Max-Age: the 10 min cap, from WebKit's documentation",
+        "Local Network Access: not modelled",
+    ),
+)
+BROWSERS: tuple[Rules, ...] = (CHROMIUM, FIREFOX, WEBKIT)
+PROFILES: Mapping[str, Rules] = {rules.name: rules for rules in (STANDARD, *BROWSERS)}
 
 
 # --- Input and output ------------------------------------------------------------------------
@@ -175,6 +289,11 @@ class SimRequest:
     body: bool = False  # the script passes a (string) body
     # The page's full URL; only Chromium's mixed-content line quotes it (default: origin + "/").
     page_url: str | None = None
+    # Address spaces ("loopback", "local", "public") of the page and of the request's host, for
+    # Local Network Access. Left None, they come from the host when it is an IP address,
+    # localhost or a .local name, and are "public" for any other name.
+    page_address_space: str | None = None
+    target_address_space: str | None = None
 
 
 @dataclass(frozen=True)
@@ -218,12 +337,42 @@ class Failure:
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """What one browser does with the request.
+class CachedPreflight:
+    """A preflight a browser keeps in its cache: the next identical request skips it."""
 
-    ``console_message`` is Chromium's console line for the failure (``None`` when it prints no
-    CORS line); ``script_error`` is what the script's promise rejects with. On the top-level
-    (standard) verdict, ``chromium`` holds Chromium's own verdict.
+    hop: int
+    url: str
+    max_age: str | None  # Access-Control-Max-Age as the server sent it
+    seconds: int  # how long this browser keeps it (0: not cached)
+    why: str  # how ``seconds`` follows from the header, in our words
+    methods: tuple[str, ...] = ()
+    headers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Permission:
+    """The request works only if the user grants a permission the browser asks for."""
+
+    name: str  # e.g. "local-network-access"
+    explanation: str  # in our words
+    page_space: str = ""
+    target_space: str = ""
+    url: str = ""  # the first URL that needs it
+    console_if_denied: str | None = None  # the browser's line when the user refuses
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one browser (or the standard) does with the request.
+
+    ``console_message`` is the browser's console line for the failure (``None`` when it prints
+    no CORS line, or when nobody has recorded that browser's wording for this failure yet);
+    ``script_error`` is what the script's promise rejects with. The top-level verdict is the
+    standard's; ``browsers`` holds one verdict per browser profile (Chromium, Firefox, WebKit),
+    and its own ``console_message`` is Chromium's line, as before.
+
+    ``allowed`` assumes the user grants any ``permission`` the browser asks for. ``again`` is the
+    verdict for the same request sent a second time (see ``simulate``'s ``again_after``).
     """
 
     rules: str
@@ -238,22 +387,98 @@ class Verdict:
     sent: tuple[Outgoing, ...]
     pending: Outgoing | None = None  # the answer the simulation is waiting for, if incomplete
     notes: tuple[str, ...] = ()
-    chromium: Verdict | None = None
+    browsers: tuple[Verdict, ...] = ()
+    console_warnings: tuple[str, ...] = ()  # lines the browser prints although it allows
+    preflight_cache: tuple[CachedPreflight, ...] = ()
+    permission: Permission | None = None
+    again: Verdict | None = None
+    again_after: float | None = None  # seconds between the first request and ``again``
+
+    @property
+    def summary(self) -> str:
+        """The answer in one sentence, browser by browser when they part ways."""
+        if not self.browsers:
+            if self.allowed:
+                return "Yes: the browser lets your script read the response"
+            return "No: the browser blocks this request"
+        groups: dict[str, list[str]] = {}
+        for verdict in self.browsers:
+            if not verdict.allowed:
+                key = "blocked in"
+            elif verdict.permission is not None:
+                key = "allowed only with the user's permission in"
+            else:
+                key = "allowed in"
+            groups.setdefault(key, []).append(verdict.label)
+        if list(groups) == ["allowed in"]:
+            return "Yes: every browser lets your script read the response"
+        if list(groups) == ["blocked in"]:
+            return "No: every browser blocks this request"
+        parts = [f"{key} {' and '.join(labels)}" for key, labels in groups.items()]
+        return "It depends on the browser: " + "; ".join(parts)
+
+    @property
+    def preflight_sent(self) -> bool:
+        return any(outgoing.kind == "preflight" for outgoing in self.sent)
+
+    def browser(self, name: str) -> Verdict | None:
+        return next((verdict for verdict in self.browsers if verdict.rules == name), None)
+
+    @property
+    def chromium(self) -> Verdict | None:
+        return self.browser("chromium")
+
+    @property
+    def firefox(self) -> Verdict | None:
+        return self.browser("firefox")
+
+    @property
+    def webkit(self) -> Verdict | None:
+        return self.browser("webkit")
+
+    @property
+    def label(self) -> str:
+        profile = PROFILES.get(self.rules)
+        return profile.label if profile is not None else self.rules
 
     @property
     def complete(self) -> bool:
-        return self.pending is None and (self.chromium is None or self.chromium.complete)
+        runs = (self, *self.browsers, *(v.again for v in (self, *self.browsers) if v.again))
+        return all(verdict.pending is None for verdict in runs)
 
     @property
     def waiting_for(self) -> Outgoing | None:
-        """The first request either rule set still needs an answer to."""
-        if self.pending is not None:
-            return self.pending
-        return self.chromium.pending if self.chromium is not None else None
+        """The first request any rule set still needs an answer to."""
+        for verdict in (self, *self.browsers):
+            for run in (verdict, verdict.again):
+                if run is not None and run.pending is not None:
+                    return run.pending
+        return None
 
     @property
     def browsers_agree(self) -> bool:
-        return self.chromium is None or self.chromium.allowed == self.allowed
+        """Every browser reaches the standard's answer (allowed or blocked)."""
+        return all(verdict.allowed == self.allowed for verdict in self.browsers)
+
+    @property
+    def engines_agree(self) -> bool:
+        """The browsers reach one outcome among themselves: allowed, or blocked for one reason,
+        with the same permission prompt."""
+        return len({_outcome(verdict) for verdict in self.browsers}) <= 1
+
+    @property
+    def allowed_in(self) -> tuple[str, ...]:
+        return tuple(verdict.rules for verdict in self.browsers if verdict.allowed)
+
+    @property
+    def blocked_in(self) -> tuple[str, ...]:
+        return tuple(verdict.rules for verdict in self.browsers if not verdict.allowed)
+
+
+def _outcome(verdict: Verdict) -> tuple:
+    failure = verdict.failure.id if verdict.failure else None
+    permission = verdict.permission.name if verdict.permission else None
+    return verdict.allowed, failure, permission
 
 
 # --- URLs and origins (parsed by checker.cors_vocabulary) -------------------------------------
@@ -421,6 +646,11 @@ CONSOLE_REASONS = {
     "redirect-scheme": "Cross origin requests are only supported for protocol schemes: "
     + CHROMIUM_CORS_SCHEMES
     + ".",
+    # Local Network Access, measured on Chromium 156 (tests/conformance/test_chromium_lna.py).
+    "local-network-access-insecure": "The request client is not a secure context and the"
+    " resource is in more-private address space `{hint}`.",
+    "local-network-access-denied": "Permission was denied for this request to access the"
+    " `{hint}` address space.",
 }
 # Failures Chromium reports only as a network error line, without a CORS explanation.
 CONSOLE_NET_ERRORS = {
@@ -463,6 +693,18 @@ def console_line(
         f"Access to fetch at '{url}' {redirected}from origin '{origin}' has been blocked by CORS"
         f" policy: {reason.format(hint=hint)}"
     )
+
+
+# Each rule set's console wording. The standard is no browser: its verdict quotes Chromium's.
+_CHROMIUM_WORDING = browser_console.ConsoleWording(
+    "chromium", recorded_with="Chromium 156", line=console_line
+)
+CONSOLE_WORDING: Mapping[str, browser_console.ConsoleWording] = {
+    "standard": _CHROMIUM_WORDING,
+    "chromium": _CHROMIUM_WORDING,
+    "firefox": browser_console.FIREFOX,
+    "webkit": browser_console.WEBKIT,
+}
 
 
 # --- Failure explanations (our words) --------------------------------------------------------
@@ -590,6 +832,16 @@ EXPLANATIONS = {
         "The request was redirected more than 20 times; the browser gives up.",
         None,
     ),
+    "local-network-access-denied": (
+        "The user refused the browser's request to let this page reach their {hint} network.",
+        None,
+    ),
+    "local-network-access-insecure": (
+        "The request goes into a more private address space ({hint}) than the page's, which"
+        " needs the user's permission, and a page that is not a secure context (https) may not"
+        " ask for it.",
+        None,
+    ),
 }
 
 
@@ -630,6 +882,16 @@ class _Run:
     exposed: tuple[str, ...] = ()
     pending: Outgoing | None = None
     script_error: str | None = None
+    warnings: list[str] = field(default_factory=list)  # failure-like ids the browser warns of
+    # The browser's preflight cache, keyed by (origin sent, URL, credentials included).
+    cache: dict[tuple[str, str, bool], CachedPreflight] = field(default_factory=dict)
+    cached: list[CachedPreflight] = field(default_factory=list)  # what this run stored
+    now: float = 0.0  # seconds since the cache was empty
+    permission: Permission | None = None
+    last_status: int | None = None
+    # What a browser's console line may quote beyond the failure's hint: whether the failure
+    # came with a redirect, the Location, a header as the script wrote it, the Origin sent.
+    context: dict[str, str | bool] = field(default_factory=dict)
 
     def step(self, name: str, passed: bool, detail: str, hop: int = 0) -> None:
         self.steps.append(Step(name, passed, detail, hop))
@@ -651,35 +913,71 @@ class _Run:
         return _Stop(failure, hint, url=url or self.initial_url, preflight=preflight)
 
 
-def simulate(request: SimRequest, answer: Answer) -> Verdict:
-    """Run the request through the standard's rules and Chromium's; see the module docstring."""
-    chromium = _simulate(request, answer, CHROMIUM)
-    standard = _simulate(request, answer, STANDARD)
-    return replace(standard, console_message=chromium.console_message, chromium=chromium)
+def simulate(request: SimRequest, answer: Answer, *, again_after: float | None = None) -> Verdict:
+    """Run the request through the standard's rules and each browser's; see the module docstring.
+
+    With ``again_after`` (seconds), every rule set also sends the same request a second time
+    that long after the first, with the preflight cache the first left behind; the answers are
+    the same as the first time. ``verdict.again`` says whether a preflight went out again.
+    """
+    browsers = tuple(_simulate(request, answer, rules, again_after) for rules in BROWSERS)
+    standard = _simulate(request, answer, STANDARD, again_after)
+    return replace(standard, console_message=browsers[0].console_message, browsers=browsers)
 
 
-def _simulate(request: SimRequest, answer: Answer, rules: Rules) -> Verdict:
-    run = _Run(request, rules, answer)
+def _simulate(
+    request: SimRequest, answer: Answer, rules: Rules, again_after: float | None = None
+) -> Verdict:
+    first, cache = _walk(_Run(request, rules, answer))
+    if again_after is None:
+        return first
+    second, _ = _walk(_Run(request, rules, answer, cache=dict(cache), now=again_after))
+    return replace(first, again=second, again_after=again_after)
+
+
+def _walk(run: _Run) -> tuple[Verdict, dict]:
     failure: Failure | None = None
     console: str | None = None
+    lines = CONSOLE_WORDING[run.rules.name]
     try:
         _fetch(run)
     except _Stop as stop:
         failure = stop.failure
         if failure is not None:
-            console = console_line(
+            console = lines.failure(
                 failure.id,
                 url=str(stop.console.get("url", run.initial_url)),
                 initial_url=run.initial_url,
                 origin=run.origin,
                 hint=stop.hint,
                 preflight=bool(stop.console.get("preflight")),
+                status=run.last_status,
+                raw_url=run.request.url,
+                **run.context,
             )
             if failure.id.startswith("script-") and failure.id != "script-bad-url":
                 console = None  # the promise rejects; nothing is logged for the request
+            run.script_error = lines.script_error(
+                failure.id, run.script_error, hint=stop.hint, raw_url=run.request.url
+            )
     allowed = failure is None and run.pending is None
-    return Verdict(
-        rules=rules.name,
+    warnings = tuple(
+        line
+        for warning in run.warnings
+        if (line := lines.warning(warning, url=run.initial_url, origin=run.origin)) is not None
+    )
+    permission = run.permission
+    if permission is not None:
+        denied = lines.failure(
+            "local-network-access-denied",
+            url=permission.url,
+            initial_url=run.initial_url,
+            origin=run.origin,
+            hint=permission.target_space,
+        )
+        permission = replace(permission, console_if_denied=denied)
+    verdict = Verdict(
+        rules=run.rules.name,
         allowed=allowed,
         failure=failure,
         console_message=console,
@@ -691,7 +989,11 @@ def _simulate(request: SimRequest, answer: Answer, rules: Rules) -> Verdict:
         sent=tuple(run.sent),
         pending=run.pending,
         notes=tuple(run.notes),
+        console_warnings=warnings,
+        preflight_cache=tuple(run.cached),
+        permission=permission,
     )
+    return verdict, run.cache
 
 
 def _prepare(run: _Run) -> tuple[str, _URL, list[tuple[str, str]]]:
@@ -820,15 +1122,42 @@ def _fetch(run: _Run) -> None:
     tainted = False
     cors = False
     body = request.body
+    page_space = _page_address_space(request, run.origin)
+    preflighted = False  # a preflight was sent (or found in the cache) for an earlier hop
+    crossed = False  # the last redirect led to another origin
     for hop in range(REDIRECT_LIMIT + 1):
+        run.context = {"redirect": True} if hop else {}
+        target_space = _target_address_space(request, url)
         _check_mixed_content(run, url, hop)
+        _check_local_network(run, url, hop, page_space, target_space)
+        run.context = {}
         same_origin = run.origin != "null" and url.origin == run.origin
         cors = cors or not same_origin
         serialised = "null" if tainted else run.origin
+        kept = tainted and preflighted and run.rules.keeps_origin_after_preflighted_redirect
+        sent_origin = run.origin if kept else serialised
+        if kept:
+            run.step(
+                "tainted-origin.kept",
+                True,
+                f"{run.rules.label} keeps sending 'Origin: {run.origin}' after the redirect of a"
+                " preflighted request, where the standard sends 'null'.",
+                hop,
+            )
         if not cors:
             run.step("same-origin", True, f"{url.origin} is the page's own origin: no CORS.", hop)
         else:
             reasons, unsafe = _preflight_reasons(method, headers, run.rules)
+            if (
+                not reasons
+                and preflighted
+                and crossed
+                and run.rules.preflights_again_after_redirect
+            ):
+                reasons = (
+                    f"{run.rules.label} preflights a request again at the new origin when it was"
+                    " preflighted before the redirect",
+                )
             if hop == 0:
                 run.preflight_needed = bool(reasons)
                 run.preflight_reasons = reasons
@@ -839,7 +1168,9 @@ def _fetch(run: _Run) -> None:
                     "A preflight is needed: " + "; ".join(reasons) + ".",
                     hop,
                 )
-                _preflight(run, hop, url, method, headers, unsafe, serialised)
+                preflighted = True
+                if not _cache_hit(run, hop, url, method, unsafe, sent_origin, include):
+                    _preflight(run, hop, url, method, headers, unsafe, sent_origin)
             else:
                 run.step(
                     "simple-request",
@@ -847,8 +1178,12 @@ def _fetch(run: _Run) -> None:
                     "No preflight: the method and every header are safelisted.",
                     hop,
                 )
-        outgoing = _outgoing(hop, method, url, headers, cors, serialised)
+        outgoing = _outgoing(hop, method, url, headers, cors, sent_origin)
         response = _ask(run, outgoing)
+        run.context = {}
+        if response.is_redirect:
+            location = _resolve(url, response.header("location") or "")
+            run.context = {"redirect": True, "location": location, "raw_location": location}
         if cors:
             _cors_check(run, response, serialised, include, hop, url)
         if not response.is_redirect:
@@ -873,18 +1208,195 @@ def _fetch(run: _Run) -> None:
                 " browser sends 'Origin: null', so the next answer must allow 'null' or '*'.",
                 hop,
             )
-        method, headers, body = _rewrite_for_redirect(response.status, method, headers, body)
+        method, headers, body = _rewrite_for_redirect(
+            response.status, method, headers, body, run.rules.redirect_drops_body_headers
+        )
+        crossed = url.origin != location.origin
+        if crossed and run.rules.drop_authorization_on_cross_origin_redirect:
+            headers = _drop_authorization(run, headers, location, hop)
         url = location
+
+
+def _drop_authorization(
+    run: _Run, headers: list[tuple[str, str]], location: _URL, hop: int
+) -> list[tuple[str, str]]:
+    """A redirect to another origin takes Authorization off the request (Fetch, HTTP-redirect
+    fetch): the next server never sees it, and it no longer calls for a preflight."""
+    kept = [
+        (name, value) for name, value in headers if name.lower() not in NON_WILDCARD_REQUEST_HEADERS
+    ]
+    if len(kept) != len(headers):
+        run.step(
+            "redirect.authorization-dropped",
+            True,
+            f"The redirect leads to another origin ({location.origin}), so the browser removes"
+            " the Authorization header before following it.",
+            hop,
+        )
+    return kept
+
+
+# --- Local Network Access --------------------------------------------------------------------
+
+
+def address_space(host: str) -> str | None:
+    """ "loopback", "local" or "public" for an IP address, localhost or a .local name; None for
+    any other name, whose address space only the name's resolution can tell."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return "loopback"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "local" if host.endswith(".local") else None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address.is_loopback or address.is_unspecified:
+        return "loopback"
+    if address.is_private or address.is_link_local or address in _SHARED_ADDRESS_SPACE:
+        return "local"
+    return "public"
+
+
+_SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")
+
+
+def _checked_space(value: str | None, what: str) -> str | None:
+    if value is not None and value not in ADDRESS_SPACES:
+        raise ValueError(f"{what} must be one of {', '.join(ADDRESS_SPACES)}")
+    return value
+
+
+def _page_address_space(request: SimRequest, origin: str) -> str:
+    given = _checked_space(request.page_address_space, "page_address_space")
+    if given is not None:
+        return given
+    page = _parse_url(origin) if origin != "null" else None
+    return (address_space(page.host) if page else None) or "public"
+
+
+def _target_address_space(request: SimRequest, url: _URL) -> str:
+    given = _checked_space(request.target_address_space, "target_address_space")
+    first = _parse_url(request.url)
+    if given is not None and first is not None and first.host == url.host:
+        return given
+    return address_space(url.host) or "public"
+
+
+def _is_secure_context(origin: str) -> bool:
+    page = _parse_url(origin) if origin != "null" else None
+    if page is None:
+        return False
+    return page.scheme == "https" or _LOOPBACK_HOST.fullmatch(page.host) is not None
+
+
+def _check_local_network(
+    run: _Run, url: _URL, hop: int, page_space: str, target_space: str
+) -> None:
+    """A request into a more private address space than the page's needs the user's leave."""
+    if not run.rules.local_network_access:
+        return
+    if ADDRESS_SPACES.index(target_space) >= ADDRESS_SPACES.index(page_space):
+        return
+    where = (
+        f"The page is in the {page_space} address space and {url.origin} in the {target_space} one"
+    )
+    if not _is_secure_context(run.origin):
+        run.step("local-network-access", False, where + "; only a secure page may ask.", hop)
+        raise run.fail("local-network-access-insecure", target_space, url=url.href)
+    run.step(
+        "local-network-access",
+        True,
+        where + f": {run.rules.label} asks the user for permission first (Local Network Access).",
+        hop,
+    )
+    if run.permission is None:
+        run.permission = Permission(
+            "local-network-access",
+            f"{run.rules.label} asks the user whether this site may reach devices on their"
+            f" {'own computer' if target_space == 'loopback' else 'local network'}; if the user"
+            " refuses, fetch() fails with a network error before anything is sent.",
+            page_space,
+            target_space,
+            url.href,
+        )
+
+
+# --- The preflight cache ---------------------------------------------------------------------
+
+
+def _cache_hit(
+    run: _Run,
+    hop: int,
+    url: _URL,
+    method: str,
+    unsafe: tuple[str, ...],
+    serialised: str,
+    include: bool,
+) -> bool:
+    """Can the browser skip the preflight because an earlier one still answers for it?"""
+    entry = run.cache.get((serialised, url.href, include))
+    if entry is None or run.now >= entry.seconds:
+        return False
+    methods_ok = (
+        method in SAFELISTED_METHODS
+        or method in entry.methods
+        or ("*" in entry.methods and not include)
+    )
+    listed = {name.lower() for name in entry.headers}
+    wildcard = "*" in listed and not include
+
+    def covered(name: str) -> bool:
+        if name in listed:
+            return True
+        authorization = name in NON_WILDCARD_REQUEST_HEADERS
+        return wildcard and (not authorization or run.rules.wildcard_covers_authorization)
+
+    if not methods_ok or not all(covered(name) for name in unsafe):
+        return False
+    run.step(
+        "preflight-cache",
+        True,
+        f"A preflight sent {run.now:g} s earlier is still cached ({entry.seconds} s: {entry.why}),"
+        " so the browser sends the request without a new preflight.",
+        hop,
+    )
+    return True
+
+
+def _store_preflight(
+    run: _Run,
+    hop: int,
+    url: _URL,
+    response: Response,
+    methods: tuple[str, ...],
+    names: tuple[str, ...],
+    serialised: str,
+    include: bool,
+) -> None:
+    raw = _combined(response, "access-control-max-age")
+    seconds, why = run.rules.max_age.seconds(raw)
+    entry = CachedPreflight(hop, url.href, raw, seconds, why, methods, names)
+    run.cached.append(entry)
+    if seconds > 0:
+        run.cache[(serialised, url.href, include)] = replace(entry, seconds=int(run.now) + seconds)
+        kept = f"{run.rules.label} keeps this preflight for {seconds} s ({why})."
+    else:
+        kept = f"{run.rules.label} does not cache this preflight ({why})."
+    run.step("preflight.max-age", True, kept, hop)
 
 
 _LOOPBACK_HOST = re.compile(r"localhost|.*\.localhost|127(\.[0-9]{1,3}){3}|::1")
 
 
 def _check_mixed_content(run: _Run, url: _URL, hop: int) -> None:
-    """An https page may not fetch http: URLs, except on loopback (a trustworthy origin)."""
+    """An https page may not fetch http: URLs, except on loopback (a trustworthy origin), and,
+    in a browser with Local Network Access, a local address it will ask the user about."""
     if not run.origin.startswith("https://") or url.scheme != "http":
         return
-    if _LOOPBACK_HOST.fullmatch(url.host):
+    if _LOOPBACK_HOST.fullmatch(url.host) and run.rules.loopback_is_trustworthy:
+        return
+    if run.rules.local_network_access and address_space(url.host) == "local":
         return
     run.step("mixed-content", False, f"An https page may not fetch {url.href}.", hop)
     page = run.request.page_url or f"{run.origin}/"
@@ -913,6 +1425,7 @@ def _ask(run: _Run, outgoing: Outgoing) -> Response:
         raise _Stop()
     if isinstance(response, NoResponse):
         raise run.fail("no-response", response.error, url=outgoing.url)
+    run.last_status = response.status
     return response
 
 
@@ -934,15 +1447,23 @@ def _preflight(
     if response.is_redirect:
         run.step("preflight.redirect", False, "The preflight was answered with a redirect.", hop)
         raise run.fail("preflight-redirect", url=url.href, preflight=True)
+    if run.rules.preflight_status_first:
+        _check_preflight_status(run, response, hop, url)
     _cors_check(run, response, serialised, include, hop, url, preflight=True)
-    if not 200 <= response.status <= 299:
-        run.step("preflight.status", False, f"The preflight got status {response.status}.", hop)
-        raise run.fail("preflight-status", str(response.status), url=url.href, preflight=True)
-    run.step("preflight.status", True, f"The preflight got status {response.status}.", hop)
+    if not run.rules.preflight_status_first:
+        _check_preflight_status(run, response, hop, url)
     methods = _allow_list(run, response, "access-control-allow-methods", hop, url)
     names = _allow_list(run, response, "access-control-allow-headers", hop, url)
     _check_method_allowed(run, method, methods, include, hop, url)
     _check_headers_allowed(run, headers, unsafe, names, include, hop, url)
+    _store_preflight(run, hop, url, response, methods, names, serialised, include)
+
+
+def _check_preflight_status(run: _Run, response: Response, hop: int, url: _URL) -> None:
+    if not 200 <= response.status <= 299:
+        run.step("preflight.status", False, f"The preflight got status {response.status}.", hop)
+        raise run.fail("preflight-status", str(response.status), url=url.href, preflight=True)
+    run.step("preflight.status", True, f"The preflight got status {response.status}.", hop)
 
 
 def _allow_list(run: _Run, response: Response, header: str, hop: int, url: _URL) -> tuple[str, ...]:
@@ -1002,8 +1523,20 @@ def _check_headers_allowed(
                     else "preflight-header-not-allowed"
                 )
                 raise run.fail(failure_id, lower, url=url.href)
+    written = {name.lower(): name for name, _ in reversed(headers)}
+    if run.rules.checks_headers_in_request_order:
+        order = [name.lower() for name, _ in headers]
+        unsafe = tuple(sorted(unsafe, key=lambda n: order.index(n) if n in order else len(order)))
     for name in unsafe:
+        run.context["header"] = written.get(name, name)
         if name in listed or wildcard:
+            if name not in listed and name in NON_WILDCARD_REQUEST_HEADERS:
+                if run.rules.warns_wildcard_authorization:
+                    run.warnings.append("wildcard-authorization")
+                run.notes.append(
+                    f"{run.rules.label} lets '*' in Access-Control-Allow-Headers cover"
+                    f" {name}, although the Fetch standard says it must be listed by name."
+                )
             continue
         detail = f"{name} is not in Access-Control-Allow-Headers ({', '.join(names) or 'absent'})"
         if "*" in listed:
@@ -1030,6 +1563,7 @@ def _cors_check(
 ) -> None:
     """Access-Control-Allow-Origin and, with credentials, Access-Control-Allow-Credentials."""
     where = "preflight." if preflight else ""
+    run.context["sent_origin"] = serialised
     acao = _combined(response, "access-control-allow-origin")
     failure_id = _origin_failure(acao, serialised, include)
     if failure_id is not None:
@@ -1067,14 +1601,20 @@ def _shown(value: str | None) -> str:
     return "absent" if value is None else f"'{value}'"
 
 
+def _resolve(url: _URL, raw: str) -> str:
+    try:
+        return urljoin(url.href, raw.strip())
+    except ValueError:
+        return raw
+
+
 def _follow(run: _Run, response: Response, url: _URL, cors: bool, hop: int) -> _URL:
     """Check a redirect's target; returns the URL the browser will ask next."""
     raw = response.header("location") or ""
-    try:
-        target = urljoin(url.href, raw.strip())
-    except ValueError:
-        target = raw
+    target = _resolve(url, raw)
     location = _parse_url(target)
+    if location is not None:
+        run.context["location"] = location.href
     if location is None:
         run.step("redirect", False, f"Location '{raw}' is not a usable URL.", hop)
         raise run.fail("redirect-invalid-location", raw, url=url.href)
@@ -1097,12 +1637,18 @@ def _follow(run: _Run, response: Response, url: _URL, cors: bool, hop: int) -> _
 
 
 def _rewrite_for_redirect(
-    status: int, method: str, headers: list[tuple[str, str]], body: bool
+    status: int,
+    method: str,
+    headers: list[tuple[str, str]],
+    body: bool,
+    drop_body_headers: bool = True,
 ) -> tuple[str, list[tuple[str, str]], bool]:
     """301/302 turn a POST into a GET, 303 turns anything but GET/HEAD into one."""
     if (status in (301, 302) and method == "POST") or (
         status == 303 and method not in ("GET", "HEAD")
     ):
+        if not drop_body_headers:
+            return "GET", headers, False
         kept = [
             (name, value) for name, value in headers if name.lower() not in REQUEST_BODY_HEADERS
         ]
@@ -1149,13 +1695,25 @@ def replay(hops: Sequence[Hop]) -> Answer:
     return answer
 
 
-def recorded(answers: Mapping[tuple[int, str], Response | NoResponse]) -> Answer:
-    """Answer from responses collected so far, keyed by ``(hop, kind)``.
+def recorded(answers: Mapping[tuple, Response | NoResponse]) -> Answer:
+    """Answer from responses collected so far, keyed by ``answer_key(outgoing)`` or, for callers
+    that do not tell origins apart, by ``(hop, kind)``.
 
     A caller with network access loops: simulate, send ``verdict.waiting_for``, store the answer
-    under ``(outgoing.hop, outgoing.kind)``, simulate again until ``verdict.complete``.
+    under ``answer_key(outgoing)``, simulate again until ``verdict.complete``.
     """
-    return lambda outgoing: answers.get((outgoing.hop, outgoing.kind))
+
+    def answer(outgoing: Outgoing) -> Response | NoResponse | None:
+        found = answers.get(answer_key(outgoing))
+        return found if found is not None else answers.get((outgoing.hop, outgoing.kind))
+
+    return answer
+
+
+def answer_key(outgoing: Outgoing) -> tuple[int, str, str | None]:
+    """Which answer a request needs: browsers can send one hop with different Origins (Firefox
+    keeps the page's where the others send 'null'), and a server may answer them differently."""
+    return outgoing.hop, outgoing.kind, outgoing.header("origin")
 
 
 def simulate_response(

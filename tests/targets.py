@@ -7,6 +7,7 @@ every request to ``responder(request) -> (status, headers, body)``. The default 
 
 from __future__ import annotations
 
+import socket
 import ssl
 import threading
 from collections.abc import Callable
@@ -74,7 +75,14 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # A scan opens a connection per probe at once (about fifty): with the default backlog of 5
+    # the kernel drops the rest and each waits a second for its retry.
+    request_queue_size = 128
     owner: TargetServer
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
 
 
 @dataclass
@@ -88,7 +96,8 @@ class TargetServer:
     bind_port: int = 0
 
     def __post_init__(self) -> None:
-        self._server = _Server((self.host, self.bind_port), _Handler)
+        server = _Server6 if ":" in self.host else _Server
+        self._server = server((self.host, self.bind_port), _Handler)
         self._server.owner = self
         if self.ssl_context is not None:
             self._server.socket = self.ssl_context.wrap_socket(
@@ -106,7 +115,8 @@ class TargetServer:
 
     @property
     def origin(self) -> str:
-        return f"{self.scheme}://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
 
     @property
     def url(self) -> str:

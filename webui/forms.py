@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from checker import Target, TargetError, parse_target
+from checker.endpoints import MAX_DOCUMENT_BYTES, EndpointsError, parse_openapi, parse_paths
 from checker.netguard import denial_reason, literal_address, parse_networks, port_refusal
 from checker.request_headers import (
     MAX_HEADERS,
@@ -11,6 +12,7 @@ from checker.request_headers import (
     parse_header_line,
 )
 from checker.target import parse_origin
+from webui import api_scans
 from webui.models import Subscription
 
 PRIVATE_ADDRESS_MESSAGE = (
@@ -32,6 +34,12 @@ REFUSED_ADDRESS = "refused_address"
 REFUSED_PORT = "refused_port"
 BAD_ORIGIN = "bad_origin"
 BAD_HEADERS = "bad_headers"
+BAD_ENDPOINTS = "bad_endpoints"
+
+API_SOURCES_MESSAGE = (
+    "Give the endpoints one way: a list of paths, an OpenAPI document's URL, an uploaded "
+    "document or a pasted one."
+)
 
 
 class ScanForm(forms.Form):
@@ -95,9 +103,95 @@ class ScanForm(forms.Form):
         ),
     )
 
+    # A whole-API scan: the endpoints to probe besides the target, in one of four ways.
+    api_paths = forms.CharField(
+        label="Endpoints to probe (optional)",
+        required=False,
+        max_length=100_000,
+        help_text="One path a line, with its methods if not GET: /users, GET,DELETE /users/{id}. "
+        "Templates get a harmless placeholder; other methods are only asked in preflights.",
+        widget=forms.Textarea(
+            attrs={"rows": 3, "spellcheck": "false", "placeholder": "GET,PUT /users/{id}"}
+        ),
+    )
+    openapi_url = forms.CharField(
+        label="Or an OpenAPI 3 document's URL",
+        required=False,
+        max_length=2048,
+        help_text="Fetched by our checker, with the same address checks as the scan.",
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "none", "spellcheck": "false", "inputmode": "url"}
+        ),
+    )
+    openapi_file = forms.FileField(label="Or upload it (JSON or YAML)", required=False)
+    openapi_text = forms.CharField(
+        label="Or paste it",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+    )
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+    @property
+    def has_api_options(self) -> bool:
+        names = ("api_paths", "openapi_url", "openapi_text")
+        return any(self[name].value() for name in names) or any(
+            self.errors.get(name) for name in (*names, "openapi_file")
+        )
+
+    def clean_openapi_url(self) -> str:
+        value = self.cleaned_data["openapi_url"].strip()
+        if not value:
+            return ""
+        try:
+            target = parse_target(value)
+        except TargetError as error:
+            raise ValidationError(error.message, code=BAD_ENDPOINTS) from None
+        if not target.explicit_scheme:
+            raise ValidationError(
+                "Give the document's whole URL, with https:// or http://.", code=BAD_ENDPOINTS
+            )
+        return target.url
+
+    def clean(self):
+        cleaned = super().clean()
+        given = [
+            name
+            for name in ("api_paths", "openapi_url", "openapi_file", "openapi_text")
+            if cleaned.get(name)
+        ]
+        cleaned["api"] = {}
+        if len(given) > 1:
+            self.add_error(given[1], ValidationError(API_SOURCES_MESSAGE, code=BAD_ENDPOINTS))
+        elif given:
+            name = given[0]
+            try:
+                cleaned["api"] = self._asked(name, cleaned[name])
+            except EndpointsError as error:
+                self.add_error(name, ValidationError(error.message, code=BAD_ENDPOINTS))
+        return cleaned
+
+    @staticmethod
+    def _asked(name: str, value) -> dict:
+        if name == "api_paths":
+            found = parse_paths(value)
+            return api_scans.asked(found, source=api_scans.PATHS, summary=f"{len(found)} paths")
+        if name == "openapi_url":
+            return api_scans.asked(openapi_url=value, source=api_scans.DOCUMENT_URL)
+        if name == "openapi_file":
+            if value.size > MAX_DOCUMENT_BYTES:
+                raise EndpointsError(
+                    f"The document is {value.size // 1024} KiB; at most "
+                    f"{MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB is read."
+                )
+            value = value.read()
+        document = parse_openapi(value)
+        return api_scans.asked(
+            document.endpoints, source=api_scans.DOCUMENT, summary=document.summary
+        )
 
     def clean_target(self) -> Target:
         raw = self.cleaned_data["target"]

@@ -46,11 +46,17 @@ BUSY_HOST_MESSAGE = (
 )
 
 
-def recent_scan(target_url: str, frontend_origin: str, profile: str = "") -> Scan | None:
+def recent_scan(
+    target_url: str, frontend_origin: str, profile: str = "", api_key: str = ""
+) -> Scan | None:
     """A public scan of this target, origin and profile to show instead of a new one: one under
     way (a second could not be created beside it), or one graded within SCAN_REUSE_SECONDS."""
     public = Scan.objects.filter(
-        target_url=target_url, frontend_origin=frontend_origin, profile=profile, private=False
+        target_url=target_url,
+        frontend_origin=frontend_origin,
+        profile=profile,
+        api_key=api_key,
+        private=False,
     )
     fresh = Q(status__in=Scan.ACTIVE)
     if settings.SCAN_REUSE_SECONDS > 0:
@@ -59,12 +65,15 @@ def recent_scan(target_url: str, frontend_origin: str, profile: str = "") -> Sca
     return public.filter(fresh).order_by("-created").first()
 
 
-def active_scan(target_url: str, frontend_origin: str, profile: str = "") -> Scan | None:
+def active_scan(
+    target_url: str, frontend_origin: str, profile: str = "", api_key: str = ""
+) -> Scan | None:
     """The public scan of this target, origin and profile now under way, if any (at most one)."""
     return Scan.objects.filter(
         target_url=target_url,
         frontend_origin=frontend_origin,
         profile=profile,
+        api_key=api_key,
         private=False,
         status__in=Scan.ACTIVE,
     ).first()

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from checker import Report
 from checker import Status as EngineStatus
+from webui.api_scans import api_key
 
 GIVE_UP_MESSAGE = "We tried to run this scan {attempts} times and it never finished, so we gave up."
 # An authenticated scan's headers travel only in its one queued task (sealed, see
@@ -57,13 +58,18 @@ class Target(models.Model):
     url = models.CharField(max_length=2048)
     frontend_origin = models.CharField(max_length=300, blank=True)
     profile = models.CharField(max_length=8, blank=True)
+    # A whole-API scan's endpoints or OpenAPI URL (webui.api_scans), repeated by every re-check;
+    # api_key names them in the uniqueness ("" for a plain scan).
+    api = models.JSONField(default=dict, blank=True)
+    api_key = models.CharField(max_length=16, blank=True)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["url", "frontend_origin", "profile"]
         constraints = [
             models.UniqueConstraint(
-                fields=["url", "frontend_origin", "profile"], name="one_target_per_options"
+                fields=["url", "frontend_origin", "profile", "api_key"],
+                name="one_target_per_options",
             ),
         ]
 
@@ -74,13 +80,14 @@ class Target(models.Model):
         return reverse("target-history", args=[self.token])
 
     @classmethod
-    def for_scan(cls, site: Site, url: str, frontend_origin: str = "", profile: str = ""):
+    def for_scan(cls, site: Site, url: str, frontend_origin: str = "", profile: str = "", api=None):
         """The target these options name, created on first use (safe against a parallel one)."""
         target, _ = cls.objects.get_or_create(
             url=url,
             frontend_origin=frontend_origin,
             profile=profile,
-            defaults={"site": site},
+            api_key=api_key(api),
+            defaults={"site": site, "api": api or {}},
         )
         return target
 
@@ -174,10 +181,14 @@ class ScanQuerySet(models.QuerySet):
             scan.fail(GIVE_UP_MESSAGE.format(attempts=scan.attempts))
         return None
 
-    def beat(self, pk: int, worker: str) -> bool:
-        """Record that the worker holding this scan is alive; False when it no longer holds it."""
+    def beat(self, pk: int, worker: str, progress: dict | None = None) -> bool:
+        """Record that the worker holding this scan is alive (and where the scan is); False
+        when it no longer holds it."""
         held = self.filter(pk=pk, status=Scan.Status.RUNNING, worker=worker)
-        return bool(held.update(heartbeat=timezone.now()))
+        changes = {"heartbeat": timezone.now()}
+        if progress is not None:
+            changes["progress"] = progress
+        return bool(held.update(**changes))
 
     def joinable(self) -> "ScanQuerySet":
         """Active scans that something will run: running, handed to the queue, or young enough
@@ -287,6 +298,9 @@ class Scan(EndsWithReason, models.Model):
     frontend_origin = models.CharField(max_length=300, blank=True)
     # "page" or "api" when the visitor chose how to grade; empty: by the kind of answer.
     profile = models.CharField(max_length=8, blank=True)
+    # What a whole-API scan was asked for (webui.api_scans); api_key is filled in by save().
+    api = models.JSONField(default=dict, blank=True)
+    api_key = models.CharField(max_length=16, blank=True)
     status = models.CharField(max_length=12, choices=Status, default=Status.PENDING)
     grade = models.CharField(max_length=2, blank=True)
     score = models.IntegerField(null=True, blank=True)
@@ -302,6 +316,8 @@ class Scan(EndsWithReason, models.Model):
     # Who holds the claim on a running scan ("host:pid") and when it last said it is alive.
     worker = models.CharField(max_length=200, blank=True)
     heartbeat = models.DateTimeField(null=True, blank=True)
+    # Where a running scan is (checker.Progress as a dict), written by the worker as it goes.
+    progress = models.JSONField(null=True, blank=True)
 
     objects = ScanQuerySet.as_manager()
 
@@ -316,7 +332,7 @@ class Scan(EndsWithReason, models.Model):
         constraints = [
             # Parallel submissions of one target with the same options join one scan.
             models.UniqueConstraint(
-                fields=["target_url", "frontend_origin", "profile"],
+                fields=["target_url", "frontend_origin", "profile", "api_key"],
                 condition=Q(status__in=["pending", "running"], private=False),
                 name="one_active_scan_per_target",
             ),
@@ -331,9 +347,10 @@ class Scan(EndsWithReason, models.Model):
         return f"{self.target_url} ({self.token})"
 
     def save(self, *args, **kwargs):
+        self.api_key = api_key(self.api)
         if self.target_id is None:
             self.target = Target.for_scan(
-                self.site, self.target_url, self.frontend_origin, self.profile
+                self.site, self.target_url, self.frontend_origin, self.profile, self.api
             )
         super().save(*args, **kwargs)
 

@@ -15,10 +15,12 @@ from dataclasses import dataclass, replace
 
 from checker import findings as catalogue
 from checker import scoring
+from checker.addresses import scan_probe
 from checker.analyze.cors_answers import Answer, kind_of
 from checker.analyze.evidence import plural
 from checker.classify import PROFILE_NAMES, error_warning
 from checker.cors_matrix import FRONTEND, SELF
+from checker.endpoints import local_id
 from checker.glossary import (
     DEFAULT_BASE_URL,
     Entry,
@@ -104,12 +106,23 @@ def _is_expected(label: str | None) -> bool:
     return label in (SELF, FRONTEND)
 
 
+def is_cors_probe(exchange: Exchange) -> bool:
+    """A probe of the CORS matrix, on the target or on an endpoint of a whole-API scan, or sent
+    to another address of the name (checker.addresses)."""
+    return kind_of(local_id(scan_probe(exchange.probe))) is not None
+
+
 def cors_row(exchange: Exchange) -> CorsRow:
-    kind = kind_of(exchange.probe)
+    kind = kind_of(local_id(scan_probe(exchange.probe)))
     label = exchange.origin_label or "—"
+    if scan_probe(exchange.probe) != exchange.probe:  # sent to another address of the name
+        label = f"{label}, at {exchange.address}"
     origin = exchange.request.header("origin")
     method = exchange.request.method
     request = f"{method} (preflight)" if method == "OPTIONS" else method
+    asked = exchange.request.header("access-control-request-method")
+    if method == "OPTIONS" and asked and local_id(exchange.probe) != exchange.probe:
+        request = f"{method} (preflight for {asked})"  # an endpoint's own method
     base = CorsRow(exchange.probe, request, label, origin or "(none)", "—", None, None, "", "")
     if exchange.response is None:
         return replace(
@@ -238,9 +251,9 @@ def finding_view(
     report: Report, finding: Finding, modifiers: dict[str, int], base_url: str = DEFAULT_BASE_URL
 ) -> FindingView:
     cited = _exchanges(report, finding.exchanges)
-    cors = tuple(cors_row(e) for e in cited if kind_of(e.probe) is not None)
+    cors = tuple(cors_row(e) for e in cited if is_cors_probe(e))
     names = evidence_headers(finding.id)
-    plain = tuple(http_evidence(e, names) for e in cited if kind_of(e.probe) is None)
+    plain = tuple(http_evidence(e, names) for e in cited if not is_cors_probe(e))
     facts = finding.facts
     if cors:
         facts = tuple((key, value) for key, value in facts if key not in FACTS_IN_CORS_TABLE)
@@ -482,10 +495,37 @@ class ReportView:
     error_warning: str | None  # set when the final answer was an error page
     not_applicable: tuple[FindingView, ...]  # findings that do not apply to the profile
     timed_out: str | None = None  # which probes got no answer in time, when any
+    # A whole-API scan: one CORS table per endpoint, and why the list was cut or not read.
+    endpoints: tuple[EndpointView, ...] = ()
+    endpoints_note: str | None = None
 
     @property
     def problem_count(self) -> int:
         return sum(len(group.findings) for group in self.groups)
+
+
+@dataclass(frozen=True)
+class EndpointView:
+    path: str
+    url: str
+    methods: str  # "GET, DELETE"
+    findings: tuple[tuple[str, str], ...]  # (id, title of the catalogue row)
+    rows: tuple[CorsRow, ...]
+
+
+def endpoint_views(report: Report) -> tuple[EndpointView, ...]:
+    views = []
+    for endpoint in report.endpoints:
+        rows = tuple(cors_row(e) for e in _exchanges(report, endpoint.probes))
+        found = tuple(
+            (finding_id, catalogue.row_for(finding_id).title)
+            for finding_id in endpoint.findings
+            if finding_id in catalogue.CATALOGUE
+        )
+        views.append(
+            EndpointView(endpoint.path, endpoint.url, ", ".join(endpoint.methods), found, rows)
+        )
+    return tuple(views)
 
 
 def report_view(report: Report, base_url: str = DEFAULT_BASE_URL) -> ReportView:
@@ -517,6 +557,8 @@ def report_view(report: Report, base_url: str = DEFAULT_BASE_URL) -> ReportView:
         error_warning=warning,
         not_applicable=tuple(sorted(apart, key=lambda v: (_area_index(v.area), v.id))),
         timed_out=timed_out_notice(report),
+        endpoints=endpoint_views(report),
+        endpoints_note=report.endpoints_note,
     )
 
 

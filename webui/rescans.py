@@ -175,6 +175,7 @@ def start(scan: Scan, client: str) -> Scan:
             private=True,
             client=client,
             series=series_of(scan),
+            api=target.api,
         )
     else:
         new, _ = scanning.start_target_scan(target, client)

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.views.decorators.debug import sensitive_variables
 
 from webui import limits, queueing, sealing
+from webui.api_scans import api_key
 from webui.models import Scan, Site, Target
 
 JOIN_ATTEMPTS = 3
@@ -26,6 +27,7 @@ def start_scan(
     client: str = "",
     series: str = "",
     request_headers: sealing.Headers = (),
+    api: dict | None = None,
 ) -> tuple[Scan, bool]:
     """A new scan of ``url`` (a target spec) queued once committed, or the public one already
     under way for the same target; the flag says whether it is new.
@@ -33,13 +35,14 @@ def start_scan(
     ``request_headers`` ((name, value) pairs, already validated) make an authenticated scan:
     always new and private, since its answer depends on the credentials. The row keeps only
     the names; the values go to the worker sealed inside the task (webui.sealing).
+    ``api`` is what a whole-API scan probes (webui.api_scans); the target keeps it for re-checks.
 
     A dead broker ends the new scan with a reason and raises queueing.QueueUnavailable after
     the commit (the middleware answers 503). ``series`` ties a private rescan to the private
     scan it follows (see Scan.series).
     """
     site, _ = Site.objects.get_or_create(host=host)
-    target = Target.for_scan(site, url, frontend_origin, profile)
+    target = Target.for_scan(site, url, frontend_origin, profile, api)
     authenticated = bool(request_headers)
     scan, created = create_or_join(
         site=site,
@@ -53,6 +56,7 @@ def start_scan(
         series=series,
         authenticated=authenticated,
         request_header_names=[name for name, _ in request_headers],
+        api=api or {},
     )
     if created:
         sealed = sealing.seal(request_headers, scan.token) if authenticated else ""
@@ -68,6 +72,7 @@ def start_target_scan(target: Target, client: str = "") -> tuple[Scan, bool]:
         frontend_origin=target.frontend_origin,
         profile=target.profile,
         client=client,
+        api=target.api,
     )
 
 
@@ -85,7 +90,10 @@ def create_or_join(**fields) -> tuple[Scan, bool]:
                 return Scan.objects.create(**fields), True
         except IntegrityError:
             joined = limits.active_scan(
-                fields["target_url"], fields["frontend_origin"], fields.get("profile", "")
+                fields["target_url"],
+                fields["frontend_origin"],
+                fields.get("profile", ""),
+                api_key(fields.get("api")),
             )
             if joined is not None:
                 return joined, False

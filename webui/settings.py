@@ -367,6 +367,12 @@ CHECKER_CA_BUNDLE = os.getenv("CHECKER_CA_BUNDLE") or None
 CHECKER_DEADLINE = envint("CHECKER_DEADLINE", 45, minimum=1)
 # Each request's own deadline, seconds, within the scan's: a probe that drips costs only itself.
 CHECKER_PROBE_DEADLINE = envint("CHECKER_PROBE_DEADLINE", 10, minimum=1)
+# Whole-API scans: at most this many endpoints of a list or an OpenAPI document are probed (each
+# costs about fifty requests); the report says when the list was cut.
+CHECKER_MAX_ENDPOINTS = envint("CHECKER_MAX_ENDPOINTS", 20)
+# How many addresses of a name with several are probed, the first included: each other one gets
+# the final page and its CORS probes again, so a stale server behind a load balancer is seen.
+CHECKER_MAX_ADDRESSES = envint("CHECKER_MAX_ADDRESSES", 4, minimum=1)
 
 # --- Scans and the queue ----------------------------------------------------------------------
 
@@ -383,6 +389,8 @@ SCAN_STALE_AFTER = envint("SCAN_STALE_AFTER", 600, minimum=SCAN_TIME_LIMIT + 1)
 # A running scan's worker writes a heartbeat this often. Three missed beats mean the worker is
 # gone: another delivery, or the reaper, takes the scan over.
 SCAN_HEARTBEAT_SECONDS = envint("SCAN_HEARTBEAT_SECONDS", 5, minimum=1)
+# A queued scan's page says plainly that no worker has picked it up once it waited this long.
+SCAN_UNCLAIMED_WARNING = envint("SCAN_UNCLAIMED_WARNING", 15, minimum=1)
 # A pending scan that no web process handed to the queue within this many seconds (it died
 # between saving the row and publishing the task) is handed over by the dispatcher. Keep it
 # above the time a web request may spend publishing (about 5 s with the policy below).

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
 from webui import limits, queueing, scanning
+from webui.api_scans import api_key
 from webui.clients import client_key
 from webui.models import Scan
 
@@ -32,7 +33,12 @@ def submit(request: HttpRequest, raw: str, cleaned: dict) -> Accepted | limits.R
     # A private scan is never shown to anyone else, nor anyone else's to its author; an
     # authenticated one is always private (its answer depends on the credentials).
     if not (cleaned["private"] or cleaned.get("request_headers")):
-        recent = limits.recent_scan(target.spec, cleaned["frontend_origin"], cleaned["profile"])
+        recent = limits.recent_scan(
+            target.spec,
+            cleaned["frontend_origin"],
+            cleaned["profile"],
+            api_key(cleaned.get("api")),
+        )
         recent = queueing.ensure_queued(recent)  # never join a scan that nothing will run
         if recent is not None:
             return Accepted(recent, new=False)
@@ -58,4 +64,5 @@ def queue_scan(raw: str, cleaned: dict, client: str = "") -> tuple[Scan, bool]:
         private=cleaned["private"],
         client=client,
         request_headers=cleaned.get("request_headers", ()),
+        api=cleaned.get("api") or {},
     )

@@ -4,6 +4,7 @@ import asyncio
 import logging
 import smtplib
 import threading
+from dataclasses import replace
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -13,6 +14,7 @@ from django.views.decorators.debug import sensitive_variables
 
 import checker
 from checker.live import simulate_live
+from checker.model import Progress
 from checker.simulate import SimRequest
 from webui import mail, queueing, sealing, watching
 from webui.models import (
@@ -33,13 +35,21 @@ CRASH_MESSAGE = "Something went wrong on our side while checking this site. Plea
 
 class Heartbeat:
     """While a scan runs, a daemon thread tells its row every SCAN_HEARTBEAT_SECONDS that the
-    worker holding it is alive, so a dead worker is noticed in seconds rather than minutes."""
+    worker holding it is alive, so a dead worker is noticed in seconds rather than minutes.
+
+    It also writes where the scan is: the engine calls ``tell`` on its event loop, which only
+    hands the step over; this thread writes it at once, at most every PROGRESS_EVERY seconds.
+    """
+
+    PROGRESS_EVERY = 0.25
 
     def __init__(self, scan_id: int, worker: str) -> None:
         self.scan_id = scan_id
         self.worker = worker
         self.every = settings.SCAN_HEARTBEAT_SECONDS
         self.stopped = threading.Event()
+        self.told = threading.Event()
+        self.progress: Progress | None = None
         self.thread = threading.Thread(target=self.run, name="scan-heartbeat", daemon=True)
 
     def __enter__(self) -> "Heartbeat":
@@ -48,18 +58,29 @@ class Heartbeat:
 
     def __exit__(self, *exc: object) -> None:
         self.stopped.set()
+        self.told.set()
         self.thread.join(timeout=self.every)
+
+    def tell(self, progress: Progress) -> None:
+        self.progress = progress
+        self.told.set()
 
     def run(self) -> None:
         try:
-            while not self.stopped.wait(self.every):
+            while not self.stopped.is_set():
+                self.told.wait(self.every)
+                if self.stopped.is_set():
+                    return
+                self.told.clear()
+                progress = self.progress.to_dict() if self.progress is not None else None
                 try:
-                    if not Scan.objects.beat(self.scan_id, self.worker):
+                    if not Scan.objects.beat(self.scan_id, self.worker, progress):
                         return  # ended or taken over: nothing left to vouch for
                 except DatabaseError:
                     # A missed beat only lets a takeover come sooner; try again next time.
                     log.warning("heartbeat for scan %s failed", self.scan_id, exc_info=True)
                     connection.close()
+                self.stopped.wait(self.PROGRESS_EVERY)
         finally:
             connection.close()  # this thread's own connection
 
@@ -82,11 +103,11 @@ def run_scan(self, scan_id: int, secret: str | None = None) -> None:
     if request_headers is None:
         scan.fail(HEADERS_NOT_KEPT_MESSAGE)  # never scan without the credentials it was given
         return
-    options = options_from_settings(scan.frontend_origin, scan.profile, request_headers)
+    options = options_from_settings(scan.frontend_origin, scan.profile, request_headers, scan.api)
     error = ""
-    with Heartbeat(scan.pk, worker):
+    with Heartbeat(scan.pk, worker) as heartbeat:
         try:
-            report = checker.scan(scan.target_url, options)
+            report = checker.scan(scan.target_url, replace(options, progress=heartbeat.tell))
         except SoftTimeLimitExceeded:
             limit = settings.SCAN_SOFT_TIME_LIMIT
             error = f"The scan went over its time limit ({limit} s), so we stopped it."

@@ -136,9 +136,8 @@ def start_recheck(
     as many scans under way as SCAN_MAX_ACTIVE_PER_HOST is left for the next due-check, unless
     this target's own scan is among them (joining it costs the site nothing).
     """
-    if limits.active_scan(target.url, target.frontend_origin, target.profile) is None and (
-        limits.busy_message("", target.site.host) is not None
-    ):
+    active = limits.active_scan(target.url, target.frontend_origin, target.profile, target.api_key)
+    if active is None and (limits.busy_message("", target.site.host) is not None):
         return None
     claimed: list[Subscription] = []
     scan = None

@@ -13,6 +13,7 @@ from checker.analyze import (
     content,
     cookies,
     cors,
+    cors_breakage,
     cross_origin,
     csp,
     deprecated,
@@ -33,6 +34,7 @@ Analyzer = Callable[[Observation], Iterable[Finding]]
 ANALYZERS: tuple[Analyzer, ...] = (
     tls.analyze,
     cors.analyze,
+    cors_breakage.analyze,
     redirects.analyze,
     hsts.analyze,
     csp.analyze,

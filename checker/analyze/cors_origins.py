@@ -4,6 +4,11 @@ wildcard, no CORS at all, the user's frontend, and the all-clear.
 A class of origin is trusted when any of its probes (GET, preflight, or the private-network
 preflight sent from the arbitrary origin) is answered with that very origin in
 ``Access-Control-Allow-Origin``. A wildcard is not counted as trust here: it has its own finding.
+
+Besides look-alikes of the site's name, two classes are origins attackers really have: a page on
+shared hosting (anyone can publish one) and a development server's origin (anything that listens
+on the visitor's own machine can serve it). A site that echoes every origin trusts those too, so
+the reflection finding names them instead of scoring each again.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from dataclasses import dataclass
 
 from checker.analyze.cors_answers import ERROR, GET, Answer, find, probe_ids
 from checker.analyze.evidence import plural, quote, short
-from checker.cors_matrix import ARBITRARY, FRONTEND, SELF
+from checker.cors_matrix import ARBITRARY, DEVELOPMENT, FRONTEND, HOSTING, SELF, hosting_provider
 from checker.findings import finding
 from checker.model import Finding
 
@@ -33,7 +38,9 @@ class TrustRule:
 
     families: tuple[str, ...]
     finding: str  # the id; "-credentials" is appended when credentials are allowed too
-    title: str  # {origin}: one trusted origin; {count}: how many of the class were trusted
+    # {origin}: one trusted origin; {count}: how many of the class were trusted;
+    # {provider}: who hosts that origin, for shared hosting
+    title: str
     folds: tuple[str, ...] = ()
 
 
@@ -52,7 +59,13 @@ TRUST_RULES: tuple[TrustRule, ...] = (
         (ARBITRARY,),
         "cors.reflect-origin",
         "Any origin is trusted: the foreign origin {origin} was echoed back",
-        folds=("cors.null-origin", "cors.substring-match", *NARROWER_THAN_SUBSTRING),
+        folds=(
+            "cors.null-origin",
+            "cors.substring-match",
+            *NARROWER_THAN_SUBSTRING,
+            "cors.shared-hosting-origin",
+            "cors.development-origin",
+        ),
     ),
     TrustRule(
         ("null",),
@@ -96,6 +109,16 @@ TRUST_RULES: tuple[TrustRule, ...] = (
         "cors.http-origin",
         "The unencrypted origin {origin} is trusted by this https site",
     ),
+    TrustRule(
+        (HOSTING,),
+        "cors.shared-hosting-origin",
+        "A page anyone can publish on {provider} is trusted: {origin}",
+    ),
+    TrustRule(
+        (DEVELOPMENT,),
+        "cors.development-origin",
+        "A development server's origin is trusted: {origin}",
+    ),
 )
 
 HOSTILE_FAMILIES = frozenset(family for rule in TRUST_RULES for family in rule.families)
@@ -113,10 +136,15 @@ def _trust_finding(rule: TrustRule, hits: list[Answer], folded: list[str]) -> Fi
     credentials = _credentialed(hits)
     shown = next((a for a in hits if a.credentials), hits[0])  # the most telling answer
     origins = list(dict.fromkeys(a.origin or "" for a in hits))
+    provider = hosting_provider(shown.origin)
     title = rule.title.format(
-        origin=short(shown.origin or ""), count=plural(len(origins), "look-alike origin")
+        origin=short(shown.origin or ""),
+        count=plural(len(origins), "look-alike origin"),
+        provider=provider or "shared hosting",
     )
     facts = shown.facts()
+    if HOSTING in rule.families and provider:
+        facts += (("hosting provider", provider),)
     if len(origins) > 1:
         facts += (("origins trusted", f"{len(origins)}: {quote(', '.join(origins))}"),)
     if folded:

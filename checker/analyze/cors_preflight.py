@@ -97,13 +97,19 @@ def preflight_grants(preflight: Answer | None) -> Iterator[Finding]:
         if not parsed.valid:
             yield invalid_list(preflight, header, parsed)
             return
-    if not method_allowed(PREFLIGHT_METHOD, methods.items, credentials):
+    # The method asked for: PUT by the probe matrix, an operation's own in a whole-API scan.
+    # GET, HEAD and POST are always allowed once the origin is (CORS-safelisted methods).
+    asked = preflight.exchange.request.header("access-control-request-method") or PREFLIGHT_METHOD
+    safelisted = asked in ("GET", "HEAD", "POST")
+    if not safelisted and not method_allowed(asked, methods.items, credentials):
         facts = preflight.facts() + ((ACAM, quote(", ".join(methods.items) or "(absent)")),)
-        if PREFLIGHT_METHOD.lower() in methods.items:
-            facts += (("why", "method names are case-sensitive: browsers send PUT upper-case"),)
+        if asked.lower() in methods.items:
+            facts += (
+                ("why", f"method names are case-sensitive: browsers send {asked} upper-case"),
+            )
         yield finding(
             "cors.preflight-method-not-allowed",
-            title=f"The preflight does not allow the method {PREFLIGHT_METHOD}",
+            title=f"The preflight does not allow the method {asked}",
             exchanges=(preflight.probe,),
             facts=facts,
         )

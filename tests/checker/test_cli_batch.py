@@ -7,6 +7,7 @@ import os
 import pty
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from contextlib import ExitStack
@@ -78,7 +79,7 @@ def test_no_more_scans_than_concurrency_run_at_once(test_ca, ca_bundle):
 
 
 def run_on_a_terminal(*args: str, ca_bundle: str) -> tuple[int, str, str]:
-    """The checker with its standard error on a pseudo-terminal and its output on a pipe, as
+    """The checker with its standard error on a pseudo-terminal and its output in a file, as
     in ``python -m checker … --json > reports.jsonl`` typed at a prompt."""
     controller, terminal = pty.openpty()
     env = {
@@ -89,26 +90,30 @@ def run_on_a_terminal(*args: str, ca_bundle: str) -> tuple[int, str, str]:
         "TERM": "xterm-256color",
         "COLUMNS": "200",
     }
-    child = subprocess.Popen(
-        [sys.executable, "-m", "checker", *args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=terminal,
-        env=env,
-    )
-    os.close(terminal)
-    shown = bytearray()
-    while True:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:  # the child closed its end
-            break
-        if not chunk:
-            break
-        shown += chunk
-    out = child.stdout.read().decode()
-    child.wait(timeout=120)
-    os.close(controller)
+    # The output goes to a file, not a pipe: reports bigger than a pipe's buffer would block the
+    # child on its output while we wait for it to close the terminal.
+    with tempfile.TemporaryFile() as output:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "checker", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=terminal,
+            env=env,
+        )
+        os.close(terminal)
+        shown = bytearray()
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the child closed its end
+                break
+            if not chunk:
+                break
+            shown += chunk
+        child.wait(timeout=120)
+        os.close(controller)
+        output.seek(0)
+        out = output.read().decode()
     return child.returncode, out, shown.decode(errors="replace")
 
 

@@ -6,11 +6,17 @@ import pytest
 
 from checker.cors_matrix import (
     ARBITRARY_ORIGIN,
+    DEVELOPMENT_ORIGINS,
+    HOSTING_EVERY_SCAN,
+    SHARED_HOSTING,
     SPECIAL_CHARACTERS,
     cors_probes,
+    hosting_provider,
+    is_local_origin,
     origin_family,
     probe_origins,
     registrable_domain,
+    shared_hosting_suffix,
 )
 from checker.model import Target
 from checker.target import parse_target
@@ -18,6 +24,14 @@ from checker.target import parse_target
 
 def origins(url: str, frontend: str | None = None) -> dict[str, str]:
     return {o.label: o.origin for o in probe_origins(parse_target(url), frontend)}
+
+
+# The classes every host gets whatever its name: pages on shared hosting, development servers.
+ATTACKERS_OWN = ("hosting-", "development-")
+
+
+def look_alikes(found: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in found.items() if not k.startswith(ATTACKERS_OWN)}
 
 
 def hand_target(scheme: str, host: str, port: int) -> Target:
@@ -28,7 +42,7 @@ def hand_target(scheme: str, host: str, port: int) -> Target:
 def test_it_derives_every_hostile_class_from_an_https_api_host():
     found = origins("https://api.shop.example/v1/items?page=2")
 
-    assert {k: v for k, v in found.items() if not k.startswith("special-")} == {
+    assert {k: v for k, v in look_alikes(found).items() if not k.startswith("special-")} == {
         "self": "https://api.shop.example",
         "arbitrary": ARBITRARY_ORIGIN,
         "null": "null",
@@ -69,8 +83,9 @@ def test_it_sends_the_main_classes_on_get_and_preflight_and_the_variants_on_get_
         "http",
         "cors.private-network.arbitrary",
     ]
-    # 28 GETs, 9 preflights, 1 private network preflight, 1 missing page
-    assert len(specs) == 39
+    # 40 GETs (28 look-alikes, 5 hosting providers, 7 development servers), 9 preflights,
+    # 1 private network preflight, 1 missing page, 1 refused method
+    assert len(specs) == 52
 
 
 def test_a_preflight_asks_for_put_with_content_type_and_authorization():
@@ -189,18 +204,19 @@ def test_each_dot_but_the_last_is_replaced_under_a_multi_label_public_suffix():
 def test_an_ipv4_host_gets_only_the_classes_that_make_sense():
     found = origins("http://203.0.113.9:8080/")
 
-    assert found == {
+    assert look_alikes(found) == {
         "self": "http://203.0.113.9:8080",
         "arbitrary": ARBITRARY_ORIGIN,
         "null": "null",
         "prefix": "http://203.0.113.9.evil.test",
+        "prefix-https": "https://203.0.113.9.evil.test",
     }
 
 
 def test_an_ipv6_host_gets_no_name_tricks():
     found = origins("https://[2001:db8::1]/")
 
-    assert found == {
+    assert look_alikes(found) == {
         "self": "https://[2001:db8::1]",
         "arbitrary": ARBITRARY_ORIGIN,
         "null": "null",
@@ -212,7 +228,7 @@ def test_an_ipv6_host_gets_no_name_tricks():
 def test_a_single_label_host_gets_no_registrable_domain_tricks(host):
     found = {o.label: o.origin for o in probe_origins(hand_target("https", host, 443))}
 
-    assert found == {
+    assert look_alikes(found) == {
         "self": f"https://{host}",
         "arbitrary": ARBITRARY_ORIGIN,
         "null": "null",
@@ -221,9 +237,11 @@ def test_a_single_label_host_gets_no_registrable_domain_tricks(host):
     }
 
 
-def test_a_small_host_costs_twelve_requests_at_most():
+def test_a_small_host_costs_twenty_five_requests():
     specs = cors_probes(hand_target("http", "localhost", 8000), "https://app.example")
-    assert len(specs) == 12
+    # 12 as before, the refused method, the prefix trick over https, 5 hosting providers and 6
+    # development servers (http://localhost:8000 is the target itself)
+    assert len(specs) == 25
 
 
 @pytest.mark.parametrize(
@@ -254,4 +272,179 @@ def test_it_finds_the_registrable_domain_from_the_bundled_list(host, expected):
     ],
 )
 def test_a_label_maps_to_its_family(label, family):
+    assert origin_family(label) == family
+
+
+def hosting(found: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in found.items() if k.startswith("hosting-")}
+
+
+def test_every_scan_tries_a_page_of_its_own_on_the_usual_shared_hosts():
+    found = origins("https://api.shop.example/")
+
+    assert hosting(found) == {
+        "hosting-github-io": "https://shopevil.github.io",
+        "hosting-vercel-app": "https://shopevil.vercel.app",
+        "hosting-netlify-app": "https://shopevil.netlify.app",
+        "hosting-herokuapp-com": "https://shopevil.herokuapp.com",
+        "hosting-ngrok-free-app": "https://shopevil.ngrok-free.app",
+    }
+
+
+def test_shared_hosting_and_development_origins_go_on_a_get_only():
+    specs = cors_probes(parse_target("https://api.shop.example/"), token="t")
+    new = [s for s in specs if (s.origin_label or "").startswith(ATTACKERS_OWN)]
+
+    assert len(new) == len(HOSTING_EVERY_SCAN) + len(DEVELOPMENT_ORIGINS)
+    assert {s.method for s in new} == {"GET"}
+
+
+def test_a_host_without_a_plain_name_sends_a_neutral_page_name():
+    assert hosting(origins("http://203.0.113.9/"))["hosting-github-io"] == (
+        "https://corscheckevil.github.io"
+    )
+    assert hosting(origins("https://bücher.example/"))["hosting-vercel-app"] == (
+        "https://corscheckevil.vercel.app"
+    )
+
+
+@pytest.mark.parametrize(
+    ("frontend", "label", "origin"),
+    [
+        ("https://shop.onrender.com", "hosting-onrender-com", "https://shopevil.onrender.com"),
+        # not in our table, but a private suffix of the public suffix list
+        (
+            "https://shop.readthedocs.io",
+            "hosting-readthedocs-io",
+            "https://shopevil.readthedocs.io",
+        ),
+    ],
+)
+def test_the_provider_the_frontend_is_hosted_on_is_tried_too(frontend, label, origin):
+    found = origins("https://api.shop.example/", frontend)
+
+    assert found[label] == origin
+    assert len(hosting(found)) == len(HOSTING_EVERY_SCAN) + 1
+    assert found["frontend"] == frontend
+
+
+def test_the_provider_the_target_is_hosted_on_is_tried_too():
+    found = origins("https://shop-api.azurewebsites.net/")
+
+    assert found["hosting-azurewebsites-net"] == "https://corscheckevil.azurewebsites.net"
+    assert found["suffix"] == "https://evilshop-api.azurewebsites.net"
+
+
+def test_a_frontend_on_a_provider_tried_anyway_adds_no_probe():
+    found = origins("https://api.shop.example/", "https://shop.vercel.app")
+    assert len(hosting(found)) == len(HOSTING_EVERY_SCAN)
+
+
+def test_the_hosting_table_is_consistent():
+    suffixes = [suffix for suffix, _ in SHARED_HOSTING]
+    assert len(suffixes) == len(set(suffixes))
+    assert set(HOSTING_EVERY_SCAN) <= set(suffixes)
+    for suffix, provider in SHARED_HOSTING:
+        assert suffix == suffix.lower().strip(".") and provider
+        assert shared_hosting_suffix(f"tenant.{suffix}") == suffix
+        assert hosting_provider(f"https://tenant.{suffix}") == provider
+
+
+@pytest.mark.parametrize(
+    ("value", "provider"),
+    [
+        ("https://shopevil.github.io", "GitHub Pages"),
+        ("https://a.b.s3.amazonaws.com", "Amazon S3"),
+        ("https://x.readthedocs.io", "readthedocs.io"),
+        ("https://github.io", None),  # the provider's own site is not a tenant's page
+        ("https://app.shop.example", None),
+        ("https://203.0.113.9", None),
+        ("null", None),
+        (None, None),
+    ],
+)
+def test_it_names_the_hosting_provider_of_an_origin(value, provider):
+    assert hosting_provider(value) == provider
+
+
+def test_every_scan_tries_the_usual_development_servers():
+    found = origins("https://api.shop.example/")
+    development = {k: v for k, v in found.items() if k.startswith("development-")}
+
+    assert list(development.values()) == [origin for _, origin in DEVELOPMENT_ORIGINS]
+    assert found["development-localhost-3000"] == "http://localhost:3000"
+    assert found["development-127-0-0-1-3000"] == "http://127.0.0.1:3000"
+
+
+def test_no_development_origin_is_tried_when_the_frontend_is_one():
+    found = origins("https://api.shop.example/", "http://localhost:5173")
+
+    assert found["frontend"] == "http://localhost:5173"
+    assert not [k for k in found if k.startswith("development-")]
+
+
+def test_a_development_origin_equal_to_the_target_stays_self():
+    found = {o.label: o.origin for o in probe_origins(hand_target("http", "localhost", 3000))}
+    assert found["self"] == "http://localhost:3000"
+    assert "development-localhost-3000" not in found
+    assert found["development-localhost-5173"] == "http://localhost:5173"
+
+
+@pytest.mark.parametrize(
+    ("value", "local"),
+    [
+        ("http://localhost:3000", True),
+        ("http://app.localhost", True),
+        ("http://127.0.0.2:8080", True),
+        ("http://[::1]:3000", True),
+        ("https://app.shop.example", False),
+        ("http://10.0.0.5", False),
+        ("null", False),
+        (None, False),
+    ],
+)
+def test_it_knows_a_development_servers_origin(value, local):
+    assert is_local_origin(value) is local
+
+
+def test_an_http_target_gets_its_look_alikes_over_https_too_on_a_get_only():
+    specs = cors_probes(parse_target("http://api.shop.example/"), token="t")
+    twins = {s.origin_label: dict(s.headers)["Origin"] for s in specs if "-https" in s.id}
+
+    assert twins == {
+        "prefix-https": "https://api.shop.example.evil.test",
+        "suffix-https": "https://evilshop.example",
+        "substring-https": "https://shop.example.evil.test",
+        "subdomain-https": "https://x.api.shop.example",
+        "site-subdomain-https": "https://x.shop.example",
+    }
+    assert all(s.method == "GET" for s in specs if "-https" in s.id)
+
+
+def test_an_https_target_gets_no_twins():
+    assert not [k for k in origins("https://api.shop.example/") if k.endswith("-https")]
+
+
+def test_the_worst_case_host_stays_bounded():
+    # deep name, plain http, a frontend on a provider not tried by default, a target on another
+    specs = cors_probes(
+        parse_target("http://a.b.c.d.e.shop.onrender.com/"), "https://shop.readthedocs.io"
+    )
+    gets = [s for s in specs if s.method == "GET" and (s.origin_label or "").startswith("hosting")]
+
+    assert len(gets) == len(HOSTING_EVERY_SCAN) + 2
+    assert len(specs) <= 62
+
+
+@pytest.mark.parametrize(
+    ("label", "family"),
+    [
+        ("hosting-github-io", "hosting"),
+        ("development-localhost-3000", "development"),
+        ("prefix-https", "prefix"),
+        ("subdomain-https", "subdomain"),
+        ("site-subdomain-https", "site-subdomain"),
+    ],
+)
+def test_new_labels_map_to_their_family(label, family):
     assert origin_family(label) == family

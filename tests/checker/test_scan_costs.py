@@ -77,6 +77,45 @@ def test_a_scans_probes_go_out_in_one_wave(tls_target_server, checker_options):
     assert counts["peak"] == expected
 
 
+def test_a_redirected_scans_extra_probes_go_out_in_the_same_wave(
+    tls_target_server, checker_options
+):
+    """The hops of the redirect asked again with the frontend's Origin, the refused method:
+    all in the one wave with the matrix."""
+    final = tls_target_server.url + "/v1/items/"
+    frontend = "https://app.shop.example"
+    # the matrix, then the redirect's two hops (the first one and the final URL)
+    expected = len(cors_probes(parse_target(final), frontend)) + 2
+    arrived = threading.Condition()
+    counts = {"arrived": 0, "peak": 0, "in_flight": 0}
+
+    def respond(request: ReceivedRequest):
+        moved = (301, [("Location", "/v1/items/")], b"")
+        if request.header("Origin") is None:
+            return moved if request.path == "/v1/items" else plain_page(request)
+        with arrived:
+            counts["arrived"] += 1
+            counts["in_flight"] += 1
+            counts["peak"] = max(counts["peak"], counts["in_flight"])
+            arrived.notify_all()
+            arrived.wait_for(lambda: counts["arrived"] >= expected, timeout=5)
+            counts["in_flight"] -= 1
+        return moved if request.path == "/v1/items" else plain_page(request)
+
+    tls_target_server.responder = respond
+    options = dataclasses.replace(checker_options, frontend_origin=frontend)
+
+    report = scan(tls_target_server.url + "/v1/items", options)
+
+    assert report.status is Status.OK
+    assert [e.probe for e in report.exchanges if e.probe.startswith("cors.redirect.")] == [
+        "cors.redirect.0",
+        "cors.redirect.1",
+    ]
+    assert counts["arrived"] == expected
+    assert counts["peak"] == expected
+
+
 def test_the_command_line_says_which_ca_file_it_could_not_load(tls_target_server):
     result = run_checker(tls_target_server.url + "/", ca_bundle="/nonexistent/ca.pem")
 

@@ -54,6 +54,7 @@ def test_only_a_row_that_says_why_lets_an_analyzer_change_the_severity() -> None
 ID_AREAS = {
     "cors", "tls", "redirect", "https", "hsts", "csp", "sri", "framing", "xcto", "content-type",
     "cache", "referrer", "permissions", "cross-origin", "cookie", "disclosure", "deprecated",
+    "site",
 }  # fmt: skip
 
 

@@ -757,6 +757,7 @@ def test_it_records_each_step_with_a_verdict():
         ("preflight.allow-origin", True),
         ("preflight.status", True),
         ("preflight.allow-methods", True),
+        ("preflight.max-age", True),
         ("allow-origin", True),
         ("exposed-headers", True),
     ]

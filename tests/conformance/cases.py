@@ -477,4 +477,25 @@ CASES: tuple[Case, ...] = (
     Case("script-header-value-not-latin1", at(STAR), headers=(("X-A", "\u20ac"),)),
     Case("script-get-with-body", at(STAR), body="x"),
     Case("script-url-with-credentials", at(STAR), url="https://u:p@api.test:{port}{case}x"),
+    # --- credentials on a redirect (issue 11, item 5) ---
+    Case(
+        "redirect-cross-origin-drops-authorization",
+        {
+            "x": Route(
+                moved("{other}{case}final", APP), preflight=allow(None, "authorization", APP)
+            ),
+            "final": Route(ok(STAR), preflight=allow(None, None, STAR)),
+        },
+        headers=(("Authorization", "Bearer t"),),
+        why="Authorization leaves the request at a cross-origin redirect: no second preflight",
+    ),
+    Case(
+        "redirect-same-origin-keeps-authorization",
+        {
+            "x": Route(moved("{case}final", APP), preflight=allow(None, "authorization", APP)),
+            "final": Route(ok(APP), preflight=allow(None, "authorization", APP)),
+        },
+        headers=(("Authorization", "Bearer t"),),
+        why="within one origin Authorization stays, so the second hop is preflighted again",
+    ),
 )

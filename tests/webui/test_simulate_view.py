@@ -146,10 +146,10 @@ def test_the_partial_stops_polling_with_the_verdict_once_the_task_has_run(
     html = response.content.decode()
     assert response.status_code == 286
     assert "hx-get" not in html
-    assert "No: the browser blocks this request" in html
+    assert "No: every browser blocks this request" in html
     assert "No &#x27;Access-Control-Allow-Origin&#x27; header is present" in html
     page = client.get(location).content.decode()
-    assert "No: the browser blocks this request" in page
+    assert "No: every browser blocks this request" in page
     assert "<noscript><meta" not in page
 
 
@@ -366,3 +366,33 @@ def test_with_redis_down_entirely_nothing_is_written_and_the_answer_is_503(
     assert response["Retry-After"] == "60"
     assert "Please try again in a minute." in response.content.decode()
     assert Simulation.objects.count() == 0
+
+
+def test_the_verdict_names_each_browser_and_where_the_standard_parts_ways(
+    client, scan, target_server
+):
+    def respond(request):
+        headers = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Headers", "*")]
+        if request.method == "OPTIONS":
+            headers.append(("Access-Control-Max-Age", "86400"))
+        return (204 if request.method == "OPTIONS" else 200), headers, b""
+
+    target_server.responder = respond
+    location = ask(client, scan, headers="Authorization: Bearer t")["Location"]
+    run_simulation(Simulation.objects.get().pk)
+
+    page = client.get(location).content.decode()
+    # The scanned server is plain HTTP on loopback and the page public: Chromium asks first,
+    # and WebKit counts it as mixed content.
+    assert (
+        "It depends on the browser: allowed only with the user&#x27;s permission in Chromium"
+        " (Chrome, Edge, Opera); allowed in Firefox; blocked in Safari (WebKit)"
+    ) in page
+    assert "Chromium (Chrome, Edge, Opera):\n        only if the user allows it" in page
+    assert "Firefox:\n        allowed" in page
+    assert "Safari (WebKit):\n        blocked" in page
+    assert "[blocked] The page at https://app.example/ requested insecure content" in page
+    assert "The Fetch standard says:</strong>\n      blocked" in page
+    assert "for 7200 s (the server asked for 86400 s, capped at 7200 s)" in page
+    assert "for 86400 s (the server asked for 86400 s)" in page
+    assert "Step by step in Firefox" in page

@@ -29,6 +29,7 @@ def scan_summary(scan: Scan) -> dict:
         "grade": scan.grade or None,
         "score": scan.score,
         "message": scan.error,
+        "api": scan.api or {},
     }
 
 

@@ -28,6 +28,11 @@ CODES: dict[str, tuple[int, str]] = {
     forms.REFUSED_PORT: (400, "The target's port is not one we check."),
     forms.BAD_ORIGIN: (400, "frontend_origin is not a browser origin."),
     forms.BAD_HEADERS: (400, "A line of headers is not a header we send; the message says which."),
+    forms.BAD_ENDPOINTS: (
+        400,
+        "The paths or the OpenAPI document cannot be used (or more than one was given); the "
+        "message says why.",
+    ),
     "malformed_json": (400, "The request body is not JSON."),
     "bad_request": (400, "A request Django refused before the API saw it (e.g. an unknown host)."),
     "invalid_request": (422, "The body or a parameter does not match the schema; see field."),

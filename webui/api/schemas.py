@@ -43,6 +43,24 @@ class ScanRequest(Schema):
         "or shown. An authenticated scan is always private and always new.",
         examples=[["Authorization: Bearer …"]],
     )
+    paths: list[StrictStr] = Field(
+        default_factory=list,
+        description="A whole-API scan: endpoints to probe besides the target, each "
+        "“/path” or “METHOD,METHOD /path” (item N is line N of the form's list). Templates "
+        "such as {id} get a harmless placeholder; methods other than GET are asked only in "
+        "preflights. At most the server's CHECKER_MAX_ENDPOINTS are probed; the report says "
+        "when the list was cut. Give at most one of paths, openapi_url and openapi.",
+        examples=[["/users", "GET,DELETE /users/{id}"]],
+    )
+    openapi_url: StrictStr = Field(
+        "",
+        description="A whole-API scan: the URL of an OpenAPI 3 document (JSON or YAML), "
+        "fetched by the scan itself through the same address guard; every operation is probed.",
+    )
+    openapi: StrictStr = Field(
+        "",
+        description="A whole-API scan: an OpenAPI 3 document itself, as JSON or YAML text.",
+    )
 
 
 class Error(Schema):
@@ -65,6 +83,11 @@ class ScanSummary(Schema):
     grade: str | None = Field(description="A+ to F once done; null otherwise.")
     score: int | None
     message: str = Field(description="Why an unreachable or failed scan could not be judged.")
+    api: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What a whole-API scan was asked to probe: `endpoints` ([{path, methods}]) "
+        "or `openapi_url`, with `source` and a `summary` line; {} for a plain scan.",
+    )
 
 
 class ScanAccepted(ScanSummary):

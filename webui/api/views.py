@@ -57,6 +57,7 @@ TOKEN = re.compile(TokenConverter.regex)
 SPLIT_HEADER_MESSAGE = (
     "Line {number}: a header is one line; send each “Name: value” as its own item."
 )
+SPLIT_PATH_MESSAGE = "Line {number}: a path is one line; send each as its own item."
 HISTORY_PAGE = 20
 HISTORY_MAX_PAGE = 100
 HISTORY_MAX_OFFSET = 1_000_000
@@ -97,6 +98,7 @@ def errors_described(*codes: str) -> str:
         forms.REFUSED_PORT,
         forms.BAD_ORIGIN,
         forms.BAD_HEADERS,
+        forms.BAD_ENDPOINTS,
         "malformed_json",
         "body_too_large",
         "invalid_request",
@@ -128,6 +130,11 @@ def start_scan(request: HttpRequest, response: HttpResponse, payload: ScanReques
             raise ApiError(
                 forms.BAD_HEADERS, SPLIT_HEADER_MESSAGE.format(number=number), field="headers"
             )
+    for number, path in enumerate(payload.paths, 1):
+        if "\r" in path or "\n" in path:
+            raise ApiError(
+                forms.BAD_ENDPOINTS, SPLIT_PATH_MESSAGE.format(number=number), field="paths"
+            )
     form = forms.ScanForm(
         {
             "target": payload.target,
@@ -135,6 +142,9 @@ def start_scan(request: HttpRequest, response: HttpResponse, payload: ScanReques
             "profile": payload.profile or "",
             "private": payload.private,
             "request_headers": "\n".join(lines),
+            "api_paths": "\n".join(payload.paths),
+            "openapi_url": payload.openapi_url,
+            "openapi_text": payload.openapi,
         }
     )
     if not form.is_valid():
@@ -153,6 +163,9 @@ FORM_FIELDS = (
     ("target", "target", forms.BAD_TARGET),
     ("frontend_origin", "frontend_origin", forms.BAD_ORIGIN),
     ("request_headers", "headers", forms.BAD_HEADERS),
+    ("api_paths", "paths", forms.BAD_ENDPOINTS),
+    ("openapi_url", "openapi_url", forms.BAD_ENDPOINTS),
+    ("openapi_text", "openapi", forms.BAD_ENDPOINTS),
 )
 
 

@@ -18,7 +18,7 @@ class HttpResponseSeeOther(HttpResponseRedirect):
 @sensitive_post_parameters("request_headers")
 @sensitive_variables("cleaned")
 def home(request):
-    form = ScanForm(request.POST or None)
+    form = ScanForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         cleaned = form.cleaned_data
         outcome = submissions.submit(request, form.data["target"].strip(), cleaned)

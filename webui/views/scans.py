@@ -4,23 +4,28 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseStopPolling
 
 from checker import Report
 from webui import limits, queueing, report_pages, rescans
+from webui.api_scans import description
 from webui.clients import client_key
 from webui.models import Scan, Site
 from webui.presenting import report_view
+from webui.progress import progress_view
 from webui.views.pages import HttpResponseSeeOther
 
 
 def report_context(scan: Scan) -> dict:
     report: Report | None = scan.engine_report
-    context = {"scan": scan, "report": report}
+    context = {"scan": scan, "report": report, "api_description": description(scan.api)}
     if report is not None and report.chain:
         context["view"] = report_view(report, base_url=reverse("glossary"))
+    if scan.is_active:
+        context["progress"] = progress_view(scan, timezone.now())
     return context
 
 

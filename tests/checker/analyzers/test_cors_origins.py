@@ -13,6 +13,7 @@ from tests.checker.cors_sites import (
     SELF,
     anyone,
     contains,
+    either,
     ends_with,
     host_is,
     listed,
@@ -32,7 +33,12 @@ HOSTILE_IDS = {
     "cors.special-characters",
     "cors.any-subdomain",
     "cors.http-origin",
+    "cors.shared-hosting-origin",
+    "cors.development-origin",
 }
+
+# `/^https:\/\/[a-z0-9-]+\.github\.io$/`: meant for the team's GitHub Pages, open to everyone's
+GITHUB_PAGES = regex(r"^https://[a-z0-9-]+\.github\.io$")
 
 
 def hostile(found: dict) -> set[str]:
@@ -65,7 +71,7 @@ def test_a_site_that_trusts_everything_gets_one_finding_naming_the_other_classes
 
     assert hostile(found) == {"cors.reflect-origin"}
     others = fact(found["cors.reflect-origin-credentials"], "other hostile origins trusted")
-    assert others.startswith("26: null, ")
+    assert others.startswith("38: null, ")
     assert "https://evilshop.example" in others
 
 
@@ -84,7 +90,7 @@ def test_an_allowlist_of_own_origins_trusts_no_hostile_class_and_passes():
     passed = found["cors.origin-allowlist-ok"]
     assert passed.severity is Severity.PASS
     assert fact(passed, "origins allowed") == "https://api.shop.example, https://app.shop.example"
-    assert fact(passed, "hostile origins") == "27"
+    assert fact(passed, "hostile origins") == "39"
     assert "cors.get.frontend" in passed.exchanges
 
 
@@ -245,7 +251,7 @@ def test_it_reports_no_cors_when_no_origin_gets_headers():
 
     assert set(found) == {"cors.none"}
     assert found["cors.none"].severity is Severity.INFO
-    assert fact(found["cors.none"], "origins tried") == "28"
+    assert fact(found["cors.none"], "origins tried") == "40"
 
 
 def test_any_allow_origin_header_means_cors_is_in_use():
@@ -282,3 +288,141 @@ def test_it_judges_nothing_when_no_probe_was_answered():
         probes=tuple(replace(p, response=None, error="timed out") for p in observation.probes),
     )
     assert list(cors.analyze(silent)) == []
+
+
+def test_it_flags_a_shared_hosting_domain_trusted_with_credentials_as_critical():
+    check = either(listed(SELF, FRONTEND), GITHUB_PAGES)
+    found = findings(site(check, credentials=True), frontend=FRONTEND)
+
+    assert hostile(found) == {"cors.shared-hosting-origin"}
+    finding = found["cors.shared-hosting-origin-credentials"]
+    assert finding.severity is Severity.CRITICAL
+    assert finding.glossary == "mistake-shared-hosting-origin-trusted"
+    assert finding.title == (
+        "A page anyone can publish on GitHub Pages is trusted: https://shopevil.github.io, "
+        "with credentials"
+    )
+    assert finding.exchanges == ("cors.get.hosting-github-io",)
+    assert fact(finding, "origin sent") == "https://shopevil.github.io"
+    assert fact(finding, "access-control-allow-origin") == "https://shopevil.github.io"
+    assert fact(finding, "hosting provider") == "GitHub Pages"
+    assert "cors.origin-allowlist-ok" not in found
+    assert "cors.frontend-blocked" not in found
+
+
+def test_a_shared_hosting_domain_without_credentials_is_medium():
+    found = findings(site(either(listed(SELF), GITHUB_PAGES)))
+    assert found["cors.shared-hosting-origin"].severity is Severity.MEDIUM
+    assert "cors.shared-hosting-origin-credentials" not in found
+
+
+def test_a_rule_for_the_sites_own_preview_deploys_is_caught():
+    # `shop-git-<branch>.vercel.app` written as `shop.*`: an attacker's `shopevil` project matches
+    check = either(listed(SELF), regex(r"^https://shop.*\.vercel\.app$"))
+    finding = findings(site(check, credentials=True))["cors.shared-hosting-origin-credentials"]
+
+    assert fact(finding, "origin sent") == "https://shopevil.vercel.app"
+    assert fact(finding, "hosting provider") == "Vercel"
+
+
+def test_several_providers_trusted_are_one_finding_naming_them_all():
+    check = either(listed(SELF), ends_with(".netlify.app"), ends_with(".herokuapp.com"))
+    finding = findings(site(check))["cors.shared-hosting-origin"]
+
+    assert fact(finding, "origins trusted") == (
+        "2: https://shopevil.netlify.app, https://shopevil.herokuapp.com"
+    )
+
+
+def test_a_frontend_on_shared_hosting_is_fine_but_its_neighbours_are_not():
+    frontend = "https://shop.onrender.com"
+    exact = findings(site(listed(SELF, frontend), credentials=True), frontend=frontend)
+    assert hostile(exact) == set()
+    assert "cors.origin-allowlist-ok" in exact
+
+    everyone = either(listed(SELF), ends_with(".onrender.com"))
+    found = findings(site(everyone, credentials=True), frontend=frontend)
+    finding = found["cors.shared-hosting-origin-credentials"]
+    assert fact(finding, "origin sent") == "https://shopevil.onrender.com"
+    assert fact(finding, "hosting provider") == "Render"
+
+
+def test_it_flags_a_development_origin_trusted_with_credentials_as_high():
+    found = findings(
+        site(listed(SELF, FRONTEND, "http://localhost:3000"), credentials=True), frontend=FRONTEND
+    )
+
+    assert hostile(found) == {"cors.development-origin"}
+    finding = found["cors.development-origin-credentials"]
+    assert finding.severity is Severity.HIGH
+    assert finding.glossary == "mistake-development-origin-trusted"
+    assert finding.exchanges == ("cors.get.development-localhost-3000",)
+    assert finding.title == (
+        "A development server's origin is trusted: http://localhost:3000, with credentials"
+    )
+    assert fact(finding, "origin sent") == "http://localhost:3000"
+    assert fact(finding, "access-control-allow-credentials") == "true"
+
+
+def test_a_development_origin_without_credentials_is_low():
+    found = findings(site(listed(SELF, "http://localhost:5173")))
+
+    finding = found["cors.development-origin"]
+    assert finding.severity is Severity.LOW
+    assert fact(finding, "origin sent") == "http://localhost:5173"
+
+
+def test_a_rule_for_every_local_port_is_one_finding():
+    check = either(listed(SELF), regex(r"^http://(localhost|127\.0\.0\.1)(:\d+)?$"))
+    finding = findings(site(check, credentials=True))["cors.development-origin-credentials"]
+
+    assert len(finding.exchanges) == 7
+    assert fact(finding, "origins trusted").startswith("7: http://localhost:3000, ")
+
+
+def test_no_development_origin_is_judged_when_the_frontend_is_one():
+    frontend = "http://localhost:5173"
+    check = listed(SELF, frontend, "http://localhost:3000")
+    found = findings(site(check, credentials=True), frontend=frontend)
+
+    assert hostile(found) == set()
+    assert "cors.origin-allowlist-ok" in found
+
+
+def test_a_site_that_echoes_everything_names_hosting_and_development_origins_once():
+    found = findings(site(anyone, credentials=True))
+
+    assert hostile(found) == {"cors.reflect-origin"}
+    others = fact(found["cors.reflect-origin-credentials"], "other hostile origins trusted")
+    # 26 look-alikes and null, 5 pages on shared hosting, 7 development servers
+    assert others.startswith("38: ")
+    assert not {
+        "cors.shared-hosting-origin-credentials",
+        "cors.development-origin-credentials",
+    } & set(found)
+
+
+def test_a_wildcard_is_not_taken_for_trusting_hosting_or_development_origins():
+    found = findings(site(wildcard=True))
+    assert hostile(found) == set()
+    assert "cors.wildcard" in found
+
+
+def test_an_http_api_whose_allow_list_names_https_subdomains_is_caught():
+    # The API answers on http://, its allow-list names https:// origins only.
+    check = either(listed(f"http://{HOST}"), regex(r"^https://[a-z0-9.-]+\.shop\.example$"))
+    found = findings(site(check, credentials=True), url=f"http://{HOST}/")
+
+    assert hostile(found) == {"cors.any-subdomain"}
+    finding = found["cors.any-subdomain-credentials"]
+    assert set(finding.exchanges) == {"cors.get.subdomain-https", "cors.get.site-subdomain-https"}
+    assert fact(finding, "origin sent").startswith("https://x.")
+
+
+def test_an_http_api_with_an_https_only_suffix_check_is_caught():
+    check = either(listed(f"http://{HOST}"), regex(r"^https://.*shop\.example$"))
+    found = findings(site(check), url=f"http://{HOST}/")
+
+    finding = found["cors.suffix-match"]
+    assert fact(finding, "origin sent") == "https://evilshop.example"
+    assert finding.exchanges == ("cors.get.suffix-https",)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import replace
 
+import pytest
+
 from checker import Status, scan
+from checker.cors_matrix import DEVELOPMENT_ORIGINS, HOSTING_EVERY_SCAN
 from checker.model import Severity
+from tests.checker.command_line import run_checker
 from tests.checker.cors_sites import anyone, listed, site, starts_with
 
 FRONTEND = "https://app.shop.example"
@@ -40,14 +46,19 @@ def test_every_probe_reaches_the_server_with_the_origin_it_names(target_server, 
     received = [(r.method, r.path, r.header("Origin")) for r in target_server.requests]
     probes = [e for e in report.exchanges if e.probe.startswith("cors.")]
     assert len(received) == len(report.exchanges)
-    # an IP-address host: self, arbitrary, null and prefix, on GET and preflight; plus two more
-    assert len(probes) == 10
+    # an IP-address host: self, arbitrary, null and prefix, on GET and preflight; plus the
+    # private network preflight, the missing page and the refused method; the prefix trick over
+    # https, 5 hosting providers and 7 development servers on a GET
+    assert len(probes) == 24
     origins = {r[2] for r in received if r[2]}
     assert origins == {
         target_server.origin,
         "https://evil.example",
         "null",
         "http://127.0.0.1.evil.test",
+        "https://127.0.0.1.evil.test",
+        *(f"https://corscheckevil.{suffix}" for suffix in HOSTING_EVERY_SCAN),
+        *(origin for _, origin in DEVELOPMENT_ORIGINS),
     }
     preflights = [r for r in target_server.requests if r.method == "OPTIONS"]
     assert len(preflights) == 5
@@ -107,3 +118,63 @@ def test_the_missing_page_is_asked_beside_the_checked_url(target_server, checker
     assert missing[0].startswith("/api/v1/") and missing[0].count("/") == 3
     assert "?" not in missing[0]
     assert missing[1].count("/") == 1
+
+
+def acceptance_site(request):
+    """Two allow-lists as real servers write them: one kept a development origin, one every
+    GitHub Pages site; both with credentials."""
+    origin = request.header("Origin") or ""
+    if request.path.startswith("/dev"):
+        allowed = origin in ("http://localhost:3000", FRONTEND)
+    else:
+        allowed = origin == FRONTEND or re.fullmatch(r"https://[a-z0-9-]+\.github\.io", origin)
+    headers = [("Content-Type", "application/json"), ("Vary", "Origin")]
+    if allowed:
+        headers += [("Access-Control-Allow-Origin", origin)]
+        headers += [("Access-Control-Allow-Credentials", "true")]
+        if request.method == "OPTIONS":
+            headers += [("Access-Control-Allow-Methods", "GET, PUT, POST, DELETE")]
+            headers += [("Access-Control-Allow-Headers", "content-type, authorization")]
+    return (204 if request.method == "OPTIONS" else 200), headers, b"{}"
+
+
+def test_a_real_server_that_kept_a_development_origin_is_caught(target_server, checker_options):
+    target_server.responder = acceptance_site
+    options = replace(checker_options, frontend_origin=FRONTEND)
+
+    report = scan(target_server.url + "/dev", options)
+
+    found = by_id(report)
+    finding = found["cors.development-origin-credentials"]
+    assert finding.severity is Severity.HIGH
+    exchange = report.exchange(finding.exchanges[0])
+    assert exchange.request.header("Origin") == "http://localhost:3000"
+    assert exchange.response.header("Access-Control-Allow-Origin") == "http://localhost:3000"
+    sent = {r.header("Origin") for r in target_server.requests}
+    assert "http://localhost:5173" in sent and "http://127.0.0.1:3000" in sent
+    assert "cors.origin-allowlist-ok" not in found
+    assert not [f for f in report.findings if f.id.startswith("cors.shared-hosting")]
+
+
+@pytest.mark.parametrize(
+    ("path", "finding_id", "origin"),
+    [
+        ("/dev", "cors.development-origin-credentials", "http://localhost:3000"),
+        ("/hosting", "cors.shared-hosting-origin-credentials", "https://corscheckevil.github.io"),
+    ],
+)
+def test_the_command_line_names_the_trusted_origin_class(target_server, path, finding_id, origin):
+    target_server.responder = acceptance_site
+
+    result = run_checker(target_server.url + path, "--json", "--frontend-origin", FRONTEND)
+
+    assert result.returncode in (0, 1), result.stderr
+    report = json.loads(result.stdout)
+    problems = {
+        f["id"]: f
+        for f in report["findings"]
+        if f["id"].startswith("cors.") and f["severity"] in ("high", "critical")
+    }
+    assert set(problems) == {finding_id}
+    facts = problems[finding_id]["facts"]
+    assert origin in json.dumps(facts)
