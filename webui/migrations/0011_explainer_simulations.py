@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("webui", "0008_auth_request_headers"),
+        ("webui", "0010_scan_progress"),
     ]
 
     operations = [
