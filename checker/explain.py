@@ -9,10 +9,11 @@ out the URL, the page's origin, the method, the header and the value the message
 
 ``PATTERNS`` is the table: one row per (browser, wording) with the failure id it stands for and
 where its wording comes from. ``recorded`` rows were printed by a real browser in our conformance
-suites (Chromium's are built from ``checker.simulate.CONSOLE_REASONS``; Firefox's and WebKit's from
-the lines tests/conformance recorded, see checker/console_wording.py on the browsers branch);
-``documented`` rows are wordings older releases print, as their documentation and bug trackers
-quote them. A row may name more than one failure id when the browser prints one line for several
+suites: Chromium's are built from ``checker.simulate.CONSOLE_REASONS``; Firefox's and WebKit's are
+patterns written from the lines recorded in ``checker/browser_console.json``, and
+tests/checker/test_explain.py renders every one of those recorded templates and requires the
+pattern to name its failure id, so the two cannot drift apart. ``documented`` rows are wordings
+older releases print, as their documentation and bug trackers quote them. A row may name more than one failure id when the browser prints one line for several
 (Safari's "Origin … is not allowed by Access-Control-Allow-Origin" stands for a missing header, a
 mismatch and an invalid value alike): the first is the likeliest, the live check tells which.
 
@@ -265,10 +266,11 @@ _SAFARI = [
         RECORDED,
     ),
     (
-        "redirect-unsafe-scheme",
+        "redirect-unsafe-scheme redirect-invalid-location",
         r"not allowed to follow a cross-origin CORS redirection with non CORS scheme",
         RECORDED,
     ),
+    ("redirect-scheme", r"FTP URLs are disabled", RECORDED),
     ("redirect-limit", r"Load cannot follow more than 20 redirections", RECORDED),
     (
         "mixed-content",
@@ -335,14 +337,17 @@ class Explanation:
 
 
 # The entry for a failure the simulator explains without one.
-GLOSSARY_FALLBACK = "cors"
+GLOSSARY_FALLBACK = {
+    "local-network-access-denied": "private-network-access",
+    "local-network-access-insecure": "private-network-access",
+}
 
 
 def glossary_for(reason: str) -> str | None:
     explained = EXPLANATIONS.get(reason)
     if explained is None:
         return None
-    return explained[1] or GLOSSARY_FALLBACK
+    return explained[1] or GLOSSARY_FALLBACK.get(reason, "cors")
 
 
 def explain(text: str) -> Explanation:
@@ -365,7 +370,9 @@ def explain(text: str) -> Explanation:
             url = url or _clean_url(summary["url"])
             found = found or Explanation(None, SAFARI, line=line)
         if found is not None and found.reason not in (None, "no-response"):
-            continue  # a rule is named; later lines only add facts
+            firefox = FIREFOX_LINE.search(line)  # a rule is named; later lines only add facts
+            url = url or (_clean_url(firefox["url"]) if firefox else None)
+            continue
         candidate = _read_line(line)
         if candidate is not None and not (found and candidate.reason == "no-response"):
             found = candidate
@@ -584,6 +591,15 @@ FIXES: dict[str, Fix] = {
     "mixed-content": Fix(
         "A page loaded over HTTPS may not call plain http. Serve {host} over HTTPS and call its"
         " https:// URL.",
+    ),
+    "local-network-access-insecure": Fix(
+        "The page is not a secure context, so it may not ask to reach a more private network:"
+        " serve the page over https (the user is then asked for permission), or make {host}"
+        " reachable on a public address.",
+    ),
+    "local-network-access-denied": Fix(
+        "The user refused the page access to their local network. Ask again only after"
+        " explaining why, or make {host} reachable on a public address.",
     ),
     "no-response": Fix(
         "The request got no answer at all: check the URL, that {host} is up, its DNS name and"

@@ -25,7 +25,7 @@ from checker.explain import (
     origin_of,
 )
 from checker.glossary import get_entry
-from checker.simulate import CONSOLE_REASONS, EXPLANATIONS
+from checker.simulate import CONSOLE_NET_ERRORS, CONSOLE_REASONS, EXPLANATIONS, console_line
 
 API = "https://api.shop.example/v1/orders"
 APP = "https://www.shop.example"
@@ -512,3 +512,75 @@ def test_origin_of_a_url():
     assert origin_of("https://API.shop.example:8443/x?y") == "https://api.shop.example:8443"
     assert origin_of("ftp://x") is None
     assert origin_of(None) is None
+
+
+# --- Every line the browsers were recorded printing is recognised -------------------------------
+
+HINTS = {
+    "allow-origin-invalid": "shop.example",
+    "allow-origin-mismatch": "https://other.example",
+    "allow-origin-multiple": f"{APP}, https://other.example",
+    "allow-credentials": "false",
+    "preflight-method-not-allowed": "PUT",
+    "preflight-header-not-allowed": "x-api-key",
+    "preflight-authorization-not-listed": "authorization",
+    "preflight-allow-methods-invalid": "PUT GET",
+    "preflight-allow-headers-invalid": "x-a;",
+    "mixed-content": f"{APP}/cart",
+    "local-network-access-insecure": "local",
+    "local-network-access-denied": "local",
+}
+# Firefox prints only its closing line for these: the rule is not in the message.
+FIREFOX_SILENT = {"redirect-credentials", "redirect-invalid-location", "redirect-limit"}
+
+
+class Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def recorded_lines():
+    from checker.browser_console import RECORDED as WORDING
+
+    for engine, wording in sorted(WORDING.items()):
+        for key, template in sorted(wording.reasons.items()):
+            reason = key.rpartition(":")[2]
+            url = "http://api.shop.example/v1/orders" if reason == "mixed-content" else API
+            values = Blank(
+                url=url,
+                initial_url=url,
+                origin=APP,
+                sent_origin=APP,
+                hint=HINTS.get(reason, ""),
+                header="X-Api-Key",
+                status="403",
+                location="https://login.shop.example/sso",
+                raw_location="https://login.shop.example/sso",
+            )
+            yield pytest.param(
+                engine, reason, url, template.format_map(values), id=f"{engine}-{key}"
+            )
+
+
+@pytest.mark.parametrize(("engine", "reason", "url", "message"), recorded_lines())
+def test_every_recorded_firefox_and_webkit_line_names_its_rule(engine, reason, url, message):
+    found = explain(message)
+
+    assert found.browser == {"firefox": FIREFOX, "webkit": SAFARI}[engine]
+    if engine == "firefox" and reason in FIREFOX_SILENT:
+        assert found.reason == "no-response"
+    else:
+        assert reason in (found.reason, *found.alternatives)
+    if url in message:
+        assert found.url == url
+
+
+@pytest.mark.parametrize("reason", [*CONSOLE_REASONS, *CONSOLE_NET_ERRORS])
+def test_every_chromium_line_the_simulator_writes_names_its_rule(reason):
+    line = console_line(reason, url=API, initial_url=API, origin=APP, hint=HINTS.get(reason, ""))
+    found = explain(line)
+
+    assert found.browser == CHROMIUM
+    assert reason in (found.reason, *found.alternatives)
+    if reason not in CONSOLE_NET_ERRORS:
+        assert (found.url, found.origin) == (API, APP)

@@ -201,9 +201,9 @@ def test_the_live_check_confirms_the_message_against_the_site(
     assert (sent.method, sent.header("Origin")) == ("GET", APP)
     done = client.get(location, headers={"HX-Request": "true"})
     assert done.status_code == 286
-    assert "No: the browser blocks this request" in done.content.decode()
+    assert "No: every browser blocks this request" in done.content.decode()
     page = client.get(location).content.decode()
-    assert "No: the browser blocks this request" in page
+    assert "No: every browser blocks this request" in page
     assert "allow-origin-missing" in page
     assert "<noscript><meta" not in page
 
@@ -250,14 +250,25 @@ def test_the_answer_says_whether_the_live_site_still_fails_that_rule(
 def test_the_answer_names_another_rule_when_the_site_fails_another_today(
     client, allow_loopback, target_server
 ):
-    # Safari blamed the preflight's status; the standard (and Chromium) look at the origin first.
-    target_server.responder = lambda request: (403, [], b"")
+    # The message blamed the preflight's status; today the preflight passes but the answer to
+    # the request itself carries no Access-Control-Allow-Origin.
+    def api(request):
+        if request.method == "OPTIONS":
+            return (
+                204,
+                [("Access-Control-Allow-Origin", APP), ("Access-Control-Allow-Headers", "*")],
+                b"",
+            )
+        return 200, [("Content-Type", "application/json")], b"{}"
+
+    target_server.responder = api
     url = target_server.url + "/v1"
-    message = (
-        "Preflight response is not successful. Status code: 403\n"
-        f"Fetch API cannot load {url} due to access control checks."
+    message = chromium(
+        url,
+        "Response to preflight request doesn't pass access control check: It does not have HTTP"
+        " ok status.",
     )
-    client.post("/explain/", {"message": message, "origin": APP})
+    client.post("/explain/", {"message": message})
     simulation = Simulation.objects.get()
 
     run_simulation(simulation.pk)
@@ -267,3 +278,26 @@ def test_the_answer_names_another_rule_when_the_site_fails_another_today(
         "The live check found another rule failing today: <code>allow-origin-missing</code>" in html
     )
     assert 'href="/glossary/error-no-allow-origin-header/"' in html
+
+
+def test_a_safari_message_is_judged_as_safari_would(client, allow_loopback, tls_target_server):
+    # A preflight refused with 403 and no CORS headers: Chromium and the standard name the missing
+    # Access-Control-Allow-Origin, WebKit the status, as the message did. (Over https: WebKit
+    # counts plain http on loopback as mixed content for an https page.)
+    tls_target_server.responder = lambda request: (403, [], b"")
+    url = tls_target_server.url + "/v1"
+    message = (
+        "Preflight response is not successful. Status code: 403\n"
+        f"Fetch API cannot load {url} due to access control checks."
+    )
+    client.post("/explain/", {"message": message, "origin": APP})
+    simulation = Simulation.objects.get()
+
+    run_simulation(simulation.pk)
+
+    assert simulation.__class__.objects.get().result["verdict"]["failure"]["id"] == (
+        "allow-origin-missing"
+    )
+    html = client.get(simulation.get_absolute_url()).content.decode()
+    assert "The live check agrees with your message: the site still fails" in html
+    assert "<code>preflight-status</code>" in html

@@ -18,7 +18,7 @@ APP = "https://www.shop.example"
 
 
 def test_a_worker_confirms_a_pasted_safari_message_against_the_live_site(
-    client, allow_loopback, celery_worker, target_server
+    client, allow_loopback, celery_worker, tls_target_server
 ):
     def api(request):
         if request.method == "OPTIONS":  # allowed origin, but not a 2xx: every browser fails it
@@ -29,8 +29,8 @@ def test_a_worker_confirms_a_pasted_safari_message_against_the_live_site(
             b"{}",
         )
 
-    target_server.responder = api
-    url = target_server.url + "/v1/orders"
+    tls_target_server.responder = api
+    url = tls_target_server.url + "/v1/orders"
     message = (
         "[Error] Preflight response is not successful. Status code: 403\n"
         f"[Error] Fetch API cannot load {url} due to access control checks.\n"
@@ -40,7 +40,7 @@ def test_a_worker_confirms_a_pasted_safari_message_against_the_live_site(
     assert response.status_code == 303, response.content.decode()
     location = response["Location"]
     simulation = Simulation.objects.get()
-    assert target_server.requests == []  # nothing left the web process
+    assert tls_target_server.requests == []  # nothing left the web process
 
     worker = celery_worker()
     simulation = wait_until_ended(simulation)
@@ -48,14 +48,14 @@ def test_a_worker_confirms_a_pasted_safari_message_against_the_live_site(
     assert simulation.status == Simulation.Status.DONE, simulation.error
     assert "webui.tasks.run_simulation" in worker.log()
     assert simulation.result["verdict"]["failure"]["id"] == "preflight-status"
-    [preflight] = target_server.requests
+    [preflight] = tls_target_server.requests
     assert preflight.method == "OPTIONS"
     assert preflight.header("Origin") == APP
     assert preflight.header("Access-Control-Request-Headers") == "content-type"
     done = client.get(location, headers={"HX-Request": "true"})
     assert done.status_code == 286
     html = done.content.decode()
-    assert "No: the browser blocks this request" in html
+    assert "No: every browser blocks this request" in html
     assert "The live check agrees with your message" in html
     page = client.get(location).content.decode()
     assert "Safari blocked it, at the preflight" in page

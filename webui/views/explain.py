@@ -164,6 +164,8 @@ def explanation(request, token: str):
     result = LiveSimulation.from_dict(simulation.result) if simulation.result else None
     context["result"] = result
     context["agreement"] = agreement(found, result)
+    if result is not None:
+        context["live_failure"] = browser_verdict(result, found.browser).failure
     context["form"] = ExplainForm(
         initial={"message": simulation.message, "url": simulation.url, "origin": simulation.origin}
     )
@@ -202,13 +204,26 @@ def answer_context(found: Explanation, message: str, url: str | None, origin: st
 
 
 def agreement(found: Explanation, result: LiveSimulation | None) -> str:
-    """Whether the live check failed the rule the message names: "agrees", "differs", "allowed"."""
+    """Whether the live check, as the message's browser, fails the rule the message names:
+    "agrees", "differs" or "allowed"."""
     if result is None or result.stopped or not found.found:
         return ""
-    failure = result.verdict.failure
+    failure = browser_verdict(result, found.browser).failure
     if failure is None:
         return "allowed"
     return "agrees" if failure.id in (found.reason, *found.alternatives) else "differs"
+
+
+ENGINES = {SAFARI: "webkit"}  # the simulator's rule sets are named after engines
+
+
+def browser_verdict(result: LiveSimulation, browser: str | None):
+    """The verdict of the browser that printed the message, the standard's when not simulated."""
+    rules = ENGINES.get(browser or "", browser)
+    for verdict in result.verdict.browsers:
+        if verdict.rules == rules:
+            return verdict
+    return result.verdict
 
 
 def rule_text(found: Explanation, origin: str | None) -> str:
