@@ -301,3 +301,27 @@ def test_a_safari_message_is_judged_as_safari_would(client, allow_loopback, tls_
     html = client.get(simulation.get_absolute_url()).content.decode()
     assert "The live check agrees with your message: the site still fails" in html
     assert "<code>preflight-status</code>" in html
+
+
+def test_a_busy_host_is_not_asked_again_and_the_answer_still_comes(client, settings):
+    settings.SIMULATE_MAX_ACTIVE_PER_TARGET = 1
+    assert client.post("/explain/", {"message": chromium(API, NO_ACAO)}).status_code == 303
+
+    response = client.post("/explain/", {"message": chromium(API, NO_ACAO)})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "We did not check the live site" in html
+    assert "api.shop.example" in html
+    assert 'href="/glossary/error-no-allow-origin-header/"' in html
+    assert Simulation.objects.count() == 1
+
+
+def test_the_visitors_simulation_rate_counts_explainer_checks_too(client, settings):
+    settings.SIMULATE_RATE_LIMIT = "1/m"
+    client.post("/explain/", {"message": chromium(API, NO_ACAO)})
+
+    response = client.post("/explain/", {"message": chromium("https://b.example/x", NO_ACAO)})
+
+    assert "We did not check the live site" in response.content.decode()
+    assert Simulation.objects.count() == 1
