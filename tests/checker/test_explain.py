@@ -193,7 +193,26 @@ MESSAGES = [
         None,
         {},
     ),
+    (
+        CHROMIUM,  # copied with the console's source link in front, from a sandboxed page
+        f"(index):1 Access to fetch at '{API}' from origin 'null' has been blocked by CORS policy:"
+        " No 'Access-Control-Allow-Origin' header is present on the requested resource.\n"
+        f"app.js:12  GET {API} net::ERR_FAILED 404 (Not Found)",
+        "allow-origin-missing",
+        API,
+        "null",
+        {"method": "GET", "status": 404},
+    ),
     # --- Firefox
+    (
+        FIREFOX,  # with the console's "[Learn More]" link
+        f"{FF} {API}. (Reason: CORS header ‘Access-Control-Allow-Origin’ missing). Status code:"
+        " 403. [Learn More]",
+        "allow-origin-missing",
+        API,
+        None,
+        {"status": 403},
+    ),
     (
         FIREFOX,
         f"{FF} {API}. (Reason: CORS header ‘Access-Control-Allow-Origin’ missing). Status code:"
