@@ -13,9 +13,10 @@ suites: Chromium's are built from ``checker.simulate.CONSOLE_REASONS``; Firefox'
 patterns written from the lines recorded in ``checker/browser_console.json``, and
 tests/checker/test_explain.py renders every one of those recorded templates and requires the
 pattern to name its failure id, so the two cannot drift apart. ``documented`` rows are wordings
-older releases print, as their documentation and bug trackers quote them. A row may name more than one failure id when the browser prints one line for several
-(Safari's "Origin … is not allowed by Access-Control-Allow-Origin" stands for a missing header, a
-mismatch and an invalid value alike): the first is the likeliest, the live check tells which.
+older releases print, as their documentation and bug trackers quote them. A row may name more
+than one failure id when the browser prints one line for several (Safari's "Origin … is not
+allowed by Access-Control-Allow-Origin" stands for a missing header, a mismatch and an invalid
+value alike): the first is the likeliest, the live check tells which.
 
 Pure code: no network, no Django. The glossary entry comes from the simulator's explanations
 (``checker.simulate.EXPLANATIONS``), the fix from ``FIXES`` below and the entry's own
