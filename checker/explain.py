@@ -88,7 +88,18 @@ def _chromium_reason_regex(reason: str) -> str:
 
 
 def _chromium_rows() -> list[Pattern]:
-    rows = []
+    # Pasted without its "Access to fetch at" start, the preflight's prefix still says which.
+    rows = [
+        replace(
+            _row(
+                CHROMIUM,
+                "allow-origin-missing",
+                re.escape(PREFLIGHT_PREFIX) + r"No 'Access-Control-Allow-Origin' header",
+                RECORDED,
+            ),
+            preflight=True,
+        )
+    ]
     for reason in CONSOLE_REASONS:
         if reason == "preflight-authorization-not-listed":
             continue  # the same words as a header not allowed; told apart by the header's name
@@ -118,17 +129,8 @@ def _chromium_rows() -> list[Pattern]:
             r" ?(?P<status>\d{3})?",
             DOCUMENTED,  # Chrome before 70
         ),
-        _row(
-            CHROMIUM,
-            "allow-origin-missing",
-            r"Response to preflight request doesn't pass access control check: No"
-            r" 'Access-Control-Allow-Origin' header",
-            RECORDED,
-        ),
     ]
-    return [
-        replace(row, preflight=True) if "preflight" in row.regex.pattern else row for row in rows
-    ]
+    return rows
 
 
 # --- Firefox: "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote

@@ -464,6 +464,13 @@ def test_a_pasted_message_names_its_rule_url_and_origin(
 def test_only_the_reason_is_enough():
     found = explain("It does not have HTTP ok status")
     assert (found.reason, found.url, found.origin) == ("preflight-status", None, None)
+    found = explain(
+        "Response to preflight request doesn't pass access control check: No"
+        " 'Access-Control-Allow-Origin' header is present on the requested resource."
+    )
+    assert (found.reason, found.preflight) == ("allow-origin-missing", True)
+    found = explain("Response for preflight has invalid HTTP status code 405")  # Chrome 69
+    assert (found.reason, found.status, found.source) == ("preflight-status", 405, DOCUMENTED)
 
 
 def test_text_that_is_not_a_console_message_names_no_rule():
