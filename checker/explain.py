@@ -621,7 +621,8 @@ def fix_for(explanation: Explanation, *, url: str | None = None, origin: str | N
     values = {
         "origin": origin or explanation.origin or YOUR_ORIGIN,
         "host": urlsplit(url).netloc if url else YOUR_HOST,
-        "method": explanation.method or "PUT",
+        # OPTIONS is the preflight's own method (Chromium's network line), not the one to allow.
+        "method": explanation.method if explanation.method not in (None, "OPTIONS") else "PUT",
         "header": explanation.header or "Content-Type",
         "value": explanation.value or "another value",
     }

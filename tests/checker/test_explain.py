@@ -528,6 +528,12 @@ def test_the_fix_names_the_users_own_host_and_origin():
     assert "Access-Control-Allow-Headers: X-Api-Key" in fix.snippet
 
 
+def test_the_preflights_own_method_is_not_the_one_the_fix_allows():
+    found = explain(CR_PRE + f"It does not have HTTP ok status.\nOPTIONS {API} net::ERR_FAILED 405")
+    assert found.method == "OPTIONS"
+    assert "Access-Control-Allow-Methods: PUT" in fix_for(found).snippet
+
+
 def test_the_glossary_entry_comes_from_the_simulator():
     assert glossary_for("allow-origin-missing") == "error-no-allow-origin-header"
     assert glossary_for("redirect-limit") == "cors"  # the simulator names no entry for it
