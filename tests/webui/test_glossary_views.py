@@ -163,3 +163,18 @@ def test_every_entry_page_renders(client, slug):
 
     assert response.status_code == 200
     assert "<script" not in response.text.split("<main", 1)[1]
+
+
+def test_a_long_pasted_query_is_shown_shortened_but_searched_whole(client):
+    message = (
+        "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource"
+        " at https://api.shop.example/v1/orders. (Reason: CORS header ‘Access-Control-Allow-Origin’"
+        " missing). Status code: 200." + " " * 10 + "padding " * 300
+    )
+    html = client.get("/glossary/", {"q": message}).content.decode()
+
+    assert entry_order(html)[0] == "/glossary/error-no-allow-origin-header/"
+    title = re.search(r"(?s)<title>(.*?)</title>", html).group(1)
+    status = re.search(r'(?s)<p class="glossary-status" role="status">(.*?)</p>', html).group(1)
+    assert len(title) < 150 and "padding" not in title
+    assert len(status) < 300 and "padding" not in status
