@@ -65,6 +65,13 @@ class BrowserRow:
     preflight_seconds: int | None  # how long it keeps the preflight, when one was sent
 
     @property
+    def preflight_kept(self) -> str | None:
+        """``2 h``; ``not at all`` for 0; None when no preflight was sent."""
+        if self.preflight_seconds is None:
+            return None
+        return duration(self.preflight_seconds) if self.preflight_seconds else "not at all"
+
+    @property
     def allowed(self) -> bool:
         return self.outcome in ("allowed", "ask")
 
