@@ -272,3 +272,25 @@ def differences(verdict: Verdict, rows: tuple[BrowserRow, ...]) -> str | None:
         return None
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."
+
+
+def text_lines(report: Report) -> list[str]:
+    """The section for the command line's text output: a line per request."""
+    outcomes = browser_outcomes(report)
+    if outcomes is None:
+        return []
+    whose = "your frontend" if outcomes.origin_kind == FRONTEND else "the site's own origin"
+    lines = ["", f"In each browser, from {whose} {outcomes.origin}:"]
+    if outcomes.same_origin:
+        lines.append("  (same-origin: no browser applies CORS to these requests)")
+    for request in outcomes.requests:
+        lines.append(f"  {request.title}: {request.headline}.")
+        if request.differences:
+            lines.append(f"    {request.differences}")
+    return lines
+
+
+def document(report: Report) -> dict[str, Any] | None:
+    """The section as JSON, for the engine's report document (CLI and API)."""
+    outcomes = browser_outcomes(report)
+    return None if outcomes is None else outcomes.to_dict()

@@ -10,6 +10,7 @@ from checker.browser_outcomes import (
     browser_outcomes,
     duration,
 )
+from checker.cli import render_json, render_text
 from checker.model import Exchange, Report, Request, Response, Status
 from checker.target import parse_target
 
@@ -202,3 +203,15 @@ def test_durations_read_as_people_write_them():
         "0 s",
         "90 s",
     ]
+
+
+def test_the_cli_prints_a_line_per_request_and_its_json_carries_the_section():
+    scanned = reflecting_without_credentials()
+    text = render_text(scanned)
+    assert f"In each browser, from your frontend {APP}:" in text
+    assert "  GET with cookies: blocked in every browser." in text
+    assert "    Firefox prints a warning although it allows the request;" in text
+    document = json.loads(render_json(scanned))
+    assert document["browsers"]["origin"] == APP
+    assert document["browsers"]["requests"][2]["rows"][1]["preflight_seconds"] == 86400
+    assert json.loads(render_json(report(status=Status.UNREACHABLE)))["browsers"] is None

@@ -72,6 +72,19 @@ def test_it_shows_each_browsers_verdict_and_console_line_from_the_recorded_answe
     assert "PUT" not in {request.method for request in target_server.requests}
 
 
+def test_the_api_report_carries_each_browsers_verdict(client, allow_loopback, target_server):
+    target_server.responder = reflecting_api
+    scan, _ = scanned(client, target_server, target_server.url + "/v1/", frontend_origin=FRONTEND)
+    report = client.get(f"/api/v1/scans/{scan.token}").json()["report"]
+    browsers = report["browsers"]
+    assert (browsers["origin"], browsers["origin_kind"]) == (FRONTEND, "frontend")
+    credentialed = browsers["requests"][0]
+    assert [row["outcome"] for row in credentialed["rows"]] == ["blocked"] * 3
+    assert credentialed["rows"][0]["console"][0].startswith(
+        f"Access to fetch at '{target_server.url}/v1/' from origin '{FRONTEND}'"
+    )
+
+
 def test_without_a_frontend_it_says_the_requests_are_same_origin(
     client, allow_loopback, target_server
 ):
