@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseStopPolling
 
 from checker import Report
+from checker.browser_outcomes import browser_outcomes
 from webui import limits, queueing, report_pages, rescans
 from webui.api_scans import description
 from webui.clients import client_key
@@ -25,6 +26,7 @@ def report_context(scan: Scan) -> dict:
     context = {"scan": scan, "report": report, "api_description": description(scan.api)}
     if report is not None and report.chain:
         context["view"] = report_view(report, base_url=reverse("glossary"))
+        context["browsers"] = browser_outcomes(report)
     if scan.is_active:
         context["progress"] = progress_view(scan, timezone.now())
     return context
