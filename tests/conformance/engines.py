@@ -10,6 +10,7 @@ and its prefs, WebKit through a CONNECT proxy of ours that tunnels only to the t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -38,6 +39,13 @@ def settle(take, wait: bool, quiet: float = 0.15, limit: float = 2.0) -> list[st
             break
         lines += more
     return lines
+
+
+def _favicon_noise(text: str) -> bool:
+    # A sandboxed page's favicon request is refused by Opaque Response Blocking: not our fetch().
+    return "favicon.ico" in text or text.startswith(
+        "A resource is blocked by OpaqueResponseBlocking"
+    )
 
 
 def firefox_missing() -> str | None:
@@ -95,17 +103,22 @@ class Firefox:
 
     def console(self, wait: bool) -> list[str]:
         """Firefox's lines for the page (errors and warnings), in order."""
-        take = lambda: [e["text"] for e in self.entries() if not e.get("chrome")]  # noqa: E731
+
+        def take() -> list[str]:
+            return [
+                entry["text"]
+                for entry in self.entries()
+                if not entry.get("chrome") and not _favicon_noise(entry["text"])
+            ]
+
         return settle(take, wait)
 
     def set_cookie(self, cookie: dict) -> None:
         self._call({"op": "cookie", "cookie": cookie})
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, BrokenPipeError, OSError):
             self._call({"op": "quit"})
-        except (RuntimeError, BrokenPipeError, OSError):
-            pass
         try:
             self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -186,7 +199,9 @@ class Proxy:
                 host = host.strip("[]")
             else:
                 parts = target.split("/", 3)  # http:, "", host:port, path
-                host, _, port = parts[2].rpartition(":") if ":" in parts[2] else (parts[2], "", "80")
+                host, _, port = (
+                    parts[2].rpartition(":") if ":" in parts[2] else (parts[2], "", "80")
+                )
             if not self.allows(host, int(port or 0)):
                 self.refused.append(f"{method} {target}")
                 client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
@@ -355,6 +370,7 @@ class WebKit:
 
     def console(self, wait: bool) -> list[str]:
         """WebKit's console lines for the page, without the "CONSOLE ..." prefix."""
+
         def take() -> list[str]:
             lines = [line for line in self._take() if line.startswith("CONSOLE ")]
             return [_strip_console_prefix(line) for line in lines]
@@ -362,10 +378,9 @@ class WebKit:
         return settle(take, wait)
 
     def close(self) -> None:
-        try:
+        # Closing down: whatever quit() raises, the processes are ended below anyway.
+        with contextlib.suppress(Exception):
             self.driver.quit()
-        except Exception:  # noqa: BLE001 - closing down; the processes are ended below anyway
-            pass
         for process in reversed(self._processes):
             process.terminate()
             try:

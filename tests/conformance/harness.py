@@ -141,7 +141,9 @@ def simulated_wire(verdict: Verdict) -> list[tuple]:
 def predict(origins: Origins, case: Case) -> Verdict:
     values = names(origins, case)
     page_url = origins.url("app.test", case.page)
-    return simulate(sim_request(case, page_url, url_of(origins, case, values)), answer(case, values))
+    return simulate(
+        sim_request(case, page_url, url_of(origins, case, values)), answer(case, values)
+    )
 
 
 def observe(driver: Driver, origins: Origins, case: Case) -> Observation:
