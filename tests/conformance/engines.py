@@ -398,3 +398,52 @@ def _strip_console_prefix(line: str) -> str:
         if word in ("ERROR", "WARN", "WARNING", "LOG", "INFO", "DEBUG"):
             return " ".join(words[index + 1 :])
     return line
+
+
+# --- Chromium (for the probes of test_differences.py; test_chromium.py has its own) ------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+class Chromium:
+    name = "chromium"
+
+    def __init__(self, extra_args: tuple[str, ...] = ()) -> None:
+        from playwright.sync_api import sync_playwright
+
+        from tests.conformance.test_chromium import LAUNCH_ARGS
+
+        self._playwright = sync_playwright().start()
+        args = [arg for arg in LAUNCH_ARGS if not arg.startswith("--host-resolver-rules")]
+        args.append("--host-resolver-rules=MAP * 127.0.0.1, EXCLUDE localhost")
+        self._browser = self._playwright.chromium.launch(
+            executable_path=CHROMIUM, args=[*args, *extra_args]
+        )
+        self.version = self._browser.version
+        self.page = self._browser.new_context().new_page()
+        self.lines: list[str] = []
+        self.page.on("console", lambda message: self.lines.append(message.text))
+        self.current = ""
+
+    def open(self, url: str) -> bool:
+        if url == self.current:
+            return False
+        self.page.goto(url)
+        self.current = url
+        return True
+
+    def fetch(self, url: str, init: dict) -> dict:
+        from tests.conformance.test_chromium import FETCH
+
+        return self.page.evaluate(FETCH, [url, init])
+
+    def console(self, wait: bool) -> list[str]:
+        def take() -> list[str]:
+            lines, self.lines[:] = list(self.lines), []
+            return lines
+
+        return settle(take, wait)
+
+    def close(self) -> None:
+        self._browser.close()
+        self._playwright.stop()

@@ -33,8 +33,7 @@ def main() -> None:
     )
     context = WebKit2.WebContext(website_data_manager=manager)
     context.set_automation_allowed(True)
-    cookies = manager.get_cookie_manager()
-    cookies.set_accept_policy(WebKit2.CookieAcceptPolicy.ALWAYS)
+    # Cookies: WebKitGTK's default policy (no third-party cookies), the closest to Safari's.
     windows = []
 
     def new_view(session):
