@@ -60,10 +60,16 @@ def firefox_missing() -> str | None:
 class Firefox:
     name = "firefox"
 
-    def __init__(self, hosts: tuple[str, ...]) -> None:
+    def __init__(self, hosts: tuple[str, ...], prefs: dict | None = None) -> None:
         self._profile = tempfile.mkdtemp(prefix="corscheck-firefox-")
         self._process = subprocess.Popen(
-            [NODE, str(NODE_DIR / "firefox.js"), self._profile, ",".join(hosts)],
+            [
+                NODE,
+                str(NODE_DIR / "firefox.js"),
+                self._profile,
+                ",".join(hosts),
+                json.dumps(prefs or {}),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

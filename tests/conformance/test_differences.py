@@ -216,3 +216,64 @@ def test_third_party_cookie(engine, origins: Origins) -> None:
     sent = third_party_cookie(engine, origins)
     print(engine.name, "third-party cookie sent:", sent)
     assert sent is MEASURED[engine.name]["third_party_cookie"]
+
+
+# --- Local Network Access: a page in the public address space calls loopback ------------------
+
+LNA_LINES = {
+    "chromium": "Access to fetch at '{url}' from origin '{app}' has been blocked by CORS policy:"
+    " Permission was denied for this request to access the `loopback` address space.",
+    "firefox": "Local Network Access permission required: top-level site “{app}/page”, initiator"
+    " “{app}/page”, attempting to access target “{url}” (:0) via fetch. Secure context: True",
+}
+
+
+@pytest.mark.parametrize("name", ["chromium", "firefox"])
+def test_local_network_access(name: str) -> None:
+    """The page's server is declared public (Chromium's --ip-address-space-overrides, Firefox's
+    network.lna.address_space.public.override); the target is an HTTPS server on loopback that
+    would allow anything (ACAO *, Access-Control-Allow-Private-Network). Both engines refuse
+    before anything reaches the target: Chromium denies the permission at once (headless, no
+    prompt), Firefox asks the user and gives up when the prompt times out (5 min by default,
+    1.5 s here). WebKit has no address-space checks and no override to test one with."""
+    import os
+
+    if name == "chromium" and not os.path.exists(CHROMIUM):
+        pytest.skip("needs Chromium")
+    if name == "firefox" and firefox_missing():
+        pytest.skip(firefox_missing())
+    with Origins() as public, Origins() as local:
+        local.register(
+            "lna",
+            lambda seen: (
+                204 if seen.method == "OPTIONS" else 200,
+                [
+                    ("Access-Control-Allow-Origin", "*"),
+                    ("Access-Control-Allow-Private-Network", "true"),
+                ],
+                b"ok",
+            ),
+        )
+        if name == "chromium":
+            engine = Chromium((f"--ip-address-space-overrides=127.0.0.1:{public.port}=public",))
+        else:
+            engine = Firefox(
+                HOSTS,
+                {
+                    "network.lna.address_space.public.override": f"127.0.0.1:{public.port}",
+                    "network.lna.prompt.timeout": 1500,
+                },
+            )
+        try:
+            engine.open(public.url("app.test", "/page"))
+            engine.console(wait=False)
+            url = local.url("api.test", "/c/lna/x")
+            outcome = engine.fetch(url, {})
+            lines = engine.console(wait=True)
+        finally:
+            engine.close()
+        assert outcome["allowed"] is False
+        assert local.requests_for("lna") == []
+        first = lines[0].split("\n")[0]
+        expected = LNA_LINES[name].format(url=url, app=public.origin("app.test"))
+        assert first == expected

@@ -12,7 +12,7 @@
 const readline = require("readline");
 const puppeteer = require("puppeteer-core");
 
-const [profile, names] = process.argv.slice(2);
+const [profile, names, extraPrefs] = process.argv.slice(2);
 
 const PREFS = {
   "network.dns.localDomains": names,
@@ -81,7 +81,7 @@ async function main() {
     headless: true,
     acceptInsecureCerts: true,
     args: ["--profile", profile, "--remote-allow-system-access"],
-    extraPrefsFirefox: PREFS,
+    extraPrefsFirefox: {...PREFS, ...JSON.parse(extraPrefs || "{}")},
     env: {...process.env, MOZ_DISABLE_NONLOCAL_CONNECTIONS: "1"},
   });
   const connection = browser.connection;
