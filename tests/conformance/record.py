@@ -29,8 +29,9 @@ def reason(verdict, observation) -> str | None:
         return None
     if verdict.failure is not None:
         return verdict.failure.id
-    if verdict.chromium is not None and verdict.chromium.failure is not None:
-        return verdict.chromium.failure.id
+    for other in (getattr(verdict, "chromium", None), *getattr(verdict, "browsers", ())):
+        if other is not None and other.failure is not None:
+            return other.failure.id
     return "unexpected-block"
 
 

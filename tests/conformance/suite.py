@@ -42,8 +42,24 @@ def check_row(driver, origins: Origins, case: Case, differs: dict[str, str]) -> 
     ):
         assert observation.error == SCRIPT_ERROR[driver.name]
 
-    # 3. What the engine did is what the standard (the simulator's headline verdict) says,
-    #    except where this engine was measured to part ways.
+    # 3. What the engine did is what the simulator predicts for it. With per-browser verdicts
+    #    (``Verdict.browsers``) every row must match, console line included; with only the
+    #    standard's verdict, rows this engine was measured to part ways on are in ``differs``.
+    own = engine_verdict(verdict, driver.name)
+    if own is not None:
+        assert observation.allowed == own.allowed, (case.id, observation, own.failure)
+        assert observation.wire == harness.simulated_wire(own)
+        if own.allowed:
+            assert observation.headers == tuple(sorted(own.exposed_headers))
+        else:
+            assert harness.template(observation.error or "", origins, case) == harness.template(
+                own.script_error or "", origins, case
+            )
+            if own.console_message is not None:
+                assert own.console_message in observation.console
+        for warning in getattr(own, "console_warnings", ()):
+            assert warning in observation.console
+        return
     same_verdict = observation.allowed == verdict.allowed
     same_wire = observation.wire == harness.simulated_wire(verdict)
     if case.id in differs:
@@ -53,3 +69,8 @@ def check_row(driver, origins: Origins, case: Case, differs: dict[str, str]) -> 
         assert observation.wire == harness.simulated_wire(verdict)
         if verdict.allowed:
             assert observation.headers == tuple(sorted(verdict.exposed_headers))
+
+
+def engine_verdict(verdict, name: str):
+    """The simulator's verdict for this engine, once it gives one per browser, else None."""
+    return next((own for own in getattr(verdict, "browsers", ()) if own.rules == name), None)
