@@ -24,7 +24,8 @@ DATA = Path(__file__).resolve().parents[2] / "checker" / "browser_messages.json"
 
 
 def reason(verdict, observation) -> str | None:
-    """The key a row's lines are filed under: the failure id of the rule set that blocks too."""
+    """The key a row's lines are filed under in "messages" (a reading aid, not checked): the
+    simulator's failure id for the row."""
     if observation.allowed:
         return None
     if verdict.failure is not None:
@@ -35,10 +36,10 @@ def reason(verdict, observation) -> str | None:
     return "unexpected-block"
 
 
-def row_record(origins: Origins, case, observation, verdict) -> dict:
+def row_record(origins: Origins, case, observation) -> dict:
+    """What the engine did with one row, in terms that do not change from run to run."""
     return {
         "allowed": observation.allowed,
-        "reason": reason(verdict, observation),
         "error": observation.error and harness.template(observation.error, origins, case),
         "console": [harness.template(line, origins, case) for line in observation.console],
     }
@@ -54,19 +55,18 @@ def record(engine: str) -> dict:
     with Origins() as origins:
         driver = launch(engine, origins)
         try:
-            rows = {}
+            rows, reasons = {}, {}
             for case in CASES:
                 observation = harness.observe(driver, origins, case)
-                rows[case.id] = row_record(
-                    origins, case, observation, harness.predict(origins, case)
-                )
+                rows[case.id] = row_record(origins, case, observation)
+                reasons[case.id] = reason(harness.predict(origins, case), observation)
             version = driver.version
         finally:
             driver.close()
     messages: dict[str, list[str]] = {}
-    for row in rows.values():
-        if row["reason"] is not None:
-            known = messages.setdefault(row["reason"], [])
+    for case_id, row in rows.items():
+        if reasons[case_id] is not None:
+            known = messages.setdefault(reasons[case_id], [])
             for line in row["console"]:
                 if line not in known:
                     known.append(line)

@@ -31,7 +31,7 @@ def check_row(driver, origins: Origins, case: Case, differs: dict[str, str]) -> 
 
     # 1. What the engine did and said is what was recorded from it.
     row = recorded(driver.name)["rows"][case.id]
-    assert row_record(origins, case, observation, verdict) == row
+    assert row_record(origins, case, observation) == row
 
     # 2. Every line it printed is one of the templates of checker/console_wording.py, and a
     #    blocked request rejects with the engine's one error (fetch() argument errors aside).
