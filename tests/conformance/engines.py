@@ -341,7 +341,17 @@ class WebKit:
         )
         self.driver = webdriver.WebKitGTK(options=options, service=service)
         self.driver.set_script_timeout(30)
-        self.version = self.driver.capabilities.get("browserVersion", "")
+        self.version = subprocess.run(
+            [
+                SYSTEM_PYTHON,
+                "-c",
+                "import gi; gi.require_version('WebKit2', '4.1'); from gi.repository import WebKit2"
+                " as W; print(f'WebKitGTK {W.get_major_version()}.{W.get_minor_version()}"
+                ".{W.get_micro_version()}')",
+            ],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         self.current = ""
 
     def _read(self, stream) -> None:
