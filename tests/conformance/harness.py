@@ -146,6 +146,15 @@ def predict(origins: Origins, case: Case) -> Verdict:
     )
 
 
+# What fetch() rejects with when the browser refused the request (not the script's arguments):
+# only then is there a console line to wait for.
+NETWORK_ERRORS = (
+    "TypeError: Failed to fetch",
+    "TypeError: NetworkError when attempting to fetch resource.",
+    "TypeError: Load failed",
+)
+
+
 def observe(driver: Driver, origins: Origins, case: Case) -> Observation:
     values = names(origins, case)
     serve(origins, case, values)
@@ -155,7 +164,7 @@ def observe(driver: Driver, origins: Origins, case: Case) -> Observation:
     # A line that names another row's path arrived late from that row; it is not this row's.
     lines = [
         line
-        for line in driver.console(wait=not outcome["allowed"])
+        for line in driver.console(wait=outcome.get("error") in NETWORK_ERRORS)
         if "/c/" not in line or values["case"] in line
     ]
     return Observation(

@@ -134,6 +134,8 @@ async function main() {
     if (command.op === "quit") break;
   }
   if (browser.connected) await browser.close();
+  lines.close();
+  process.exit(0);
 }
 
 main().catch((error) => {
