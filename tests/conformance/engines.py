@@ -265,15 +265,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _free_display() -> int:
-    for number in range(90, 200):
-        if not os.path.exists(f"/tmp/.X11-unix/X{number}") and not os.path.exists(
-            f"/tmp/.X{number}-lock"
-        ):
-            return number
-    raise RuntimeError("no free X display number")
-
-
 class WebKit:
     name = "webkit"
 
@@ -287,18 +278,15 @@ class WebKit:
         self._dir = tempfile.mkdtemp(prefix="corscheck-webkit-")
         self.proxy = Proxy(hosts, ports)
         self._processes: list[subprocess.Popen] = []
-        display = _free_display()
-        self._processes.append(
-            subprocess.Popen(
-                [XVFB, f":{display}", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+        # Xvfb picks a free display itself and names it on stdout: no race between test workers.
+        xvfb = subprocess.Popen(
+            [XVFB, "-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
-        for _ in range(100):
-            if os.path.exists(f"/tmp/.X11-unix/X{display}"):
-                break
-            time.sleep(0.05)
+        self._processes.append(xvfb)
+        display = int(xvfb.stdout.readline().strip())
         inspector = _free_port()
         env = {
             **os.environ,
