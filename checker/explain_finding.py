@@ -217,10 +217,7 @@ def _cors_sentence(report: Report, finding: Finding, facts: dict[str, str]) -> s
         if key in CORS_COLUMNS:
             continue
         if key == "other hostile origins trusted":
-            count, _, names = value.partition(": ")
-            extras.append(
-                f"it trusted {count} other hostile origin{'' if count == '1' else 's'} too: {names}"
-            )
+            extras.append(_others(value))
         elif value == ABSENT:
             extras.append(f"no `{_header_name(key)}` header came with it")
         else:
@@ -229,6 +226,24 @@ def _cors_sentence(report: Report, finding: Finding, facts: dict[str, str]) -> s
         text = "; ".join(extras)
         sentence += f" {text[0].upper()}{text[1:]}."
     return sentence
+
+
+# How many of the other trusted origins a sentence names; the matrix at the end has them all.
+OTHERS_NAMED = 3
+
+
+def _others(value: str) -> str:
+    """ "15: null, http://a.evil.test, …" as words, naming a few whole origins only (the fact
+    itself may have been cut short, inside a name)."""
+    count, _, names = value.partition(": ")
+    listed = [name for name in names.split(", ") if name and not name.endswith("…")]
+    shown = listed[:OTHERS_NAMED]
+    plural = "" if count == "1" else "s"
+    if not shown:
+        return f"it trusted {count} other hostile origin{plural} too"
+    among = "" if count == str(len(shown)) else "among them "
+    named = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    return f"it trusted {count} other hostile origin{plural} too, {among}{named}"
 
 
 def _header_sentence(report: Report, finding: Finding, exchange: Exchange) -> str | None:

@@ -337,3 +337,29 @@ def test_a_version_in_server_is_fixed_where_server_is_set_not_with_x_powered_by(
     snippets = fixes_for(report([main], [found]), found, recognise([main]))
     assert snippets[0].code == "server_tokens off;"
     assert not any("x-powered-by" in s.code.lower() for s in snippets)
+
+
+def test_other_trusted_origins_are_named_whole_a_few_at_most():
+    scan, found = reflected()
+    cut = (
+        "15: null, http://api.shop.test.evil.test, https://corscheckevil.github.io, http://localh…"
+    )
+    found = catalogue.finding(
+        found.id,
+        exchanges=found.exchanges,
+        facts=found.facts + (("other hostile origins trusted", cut),),
+    )
+    sentence = what_we_saw(scan, found)
+    assert sentence.endswith(
+        "It trusted 15 other hostile origins too, among them null, "
+        "http://api.shop.test.evil.test and https://corscheckevil.github.io."
+    )
+    assert "localh" not in sentence
+    two = catalogue.finding(
+        found.id,
+        exchanges=found.exchanges,
+        facts=(*found.facts[:5], ("other hostile origins trusted", "2: null, http://x.test")),
+    )
+    assert what_we_saw(scan, two).endswith(
+        "It trusted 2 other hostile origins too, null and http://x.test."
+    )

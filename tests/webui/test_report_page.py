@@ -116,7 +116,7 @@ def test_a_header_finding_shows_the_request_sent_and_the_header_missing(page):
         in block
     )
     assert "<strong>HTTP/1.1 200</strong>" in block
-    assert '<th scope="row">x-frame-options</th><td><span class="absent">not sent</span>' in block
+    assert '<span class="evidence__name">x-frame-options</span>: <span class="absent">not sent</span>' in block
     assert "add_header X-Frame-Options &quot;SAMEORIGIN&quot; always;" in block
 
 
