@@ -293,6 +293,31 @@ def _cookie_sentence(finding: Finding) -> str | None:
     return sentence + (f" Browsers reject it: {rejected}." if rejected else "")
 
 
+def quotes_its_request(report: Report, finding: Finding) -> bool:
+    """Whether ``what_we_saw`` already tells all a finding's one plain request shows: its URL,
+    status and every value of the headers it is judged on, none cut. The report then leaves
+    that request's evidence block out instead of saying the same twice."""
+    cited = _cited(report, finding)
+    if len(cited) != 1 or cited[0].response is None or finding.id.startswith("cookie."):
+        return False
+    facts = dict(finding.facts)
+    if "origin sent" in facts or finding.id.startswith("redirect."):
+        return False
+    if finding.id == "tls.certificate-invalid":
+        return False
+    row = catalogue.CATALOGUE.get(finding.id)
+    names = row.evidence if row else ()
+    if not names:
+        return False
+    values = [cited[0].response.header_all(name) for name in names]
+    present = [v for v in values if v]
+    return (
+        len(present) <= 2
+        and all(len(v) == 1 and _cut(v[0]) == v[0] for v in present)
+        and what_we_saw(report, finding) == _header_sentence(report, finding, cited[0])
+    )
+
+
 def what_we_saw(report: Report, finding: Finding) -> str:
     """One sentence with the real values behind the finding."""
     facts = dict(finding.facts)

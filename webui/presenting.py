@@ -26,6 +26,7 @@ from checker.explain_finding import (
     Snippet,
     fixes_for,
     placeholders,
+    quotes_its_request,
     recognise,
     what_we_saw,
     why_it_matters,
@@ -323,6 +324,8 @@ def finding_view(
     cors = tuple(all_cors[:CITED_ROWS])
     names = evidence_headers(finding.id)
     plain = tuple(http_evidence(e, names) for e in cited if not is_cors_probe(e))
+    if quotes_its_request(report, finding):
+        plain = ()  # "What we saw" has said it all: the URL, the status and the headers
     facts = finding.facts
     if cors:
         facts = tuple((key, value) for key, value in facts if key not in FACTS_IN_CORS_TABLE)

@@ -50,8 +50,8 @@ def test_the_report_shows_each_address_and_what_it_answered_differently(
     assert "access-control-allow-origin" in rows[1]
     assert scan.grade == "F"
     # The finding itself names the address and shows that address's request as evidence.
-    end = html.index('<code class="finding__id">cors.reflect-origin-credentials</code>')
-    block = html[html.rindex('<details class="finding', 0, end) : end]
+    here = html.index('<code class="finding__id">cors.reflect-origin-credentials</code>')
+    block = html[html.rindex('<details class="finding', 0, here) : html.index("</section>", here)]
     assert "127.0.0.4" in block
     assert '<tr class="cors-row cors-row--bad">' in block  # its CORS answer, shown as one
     assert '<span class="cors-row__label">arbitrary, at 127.0.0.4</span>' in block

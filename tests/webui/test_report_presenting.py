@@ -1,5 +1,7 @@
 """The report's presentation functions, on reports built by hand (no network, no database)."""
 
+from dataclasses import replace
+
 from checker import findings as catalogue
 from checker.model import (
     Exchange,
@@ -388,3 +390,29 @@ def test_no_notice_when_every_probe_answered_or_only_a_body_was_cut():
     assert timed_out_notice(make_report([])) is None
     assert timed_out_notice(make_report([], exchanges=(body_cut,))) is None
     assert report_view(make_report([])).timed_out is None
+
+
+def test_a_request_is_left_out_only_when_the_sentence_tells_it_whole():
+    told = finding("xcto.missing", Severity.LOW, "x-content-type-options", exchanges=["main.0"])
+    item = report_view(make_report([told])).groups[0].findings[0]
+    assert item.observed == (
+        "GET https://shop.example/ answered 200 without a `X-Content-Type-Options` or "
+        "`Content-Type` header."
+    )
+    assert item.requests == ()
+    # Two Set-Cookie lines: the sentence names the cookie, the evidence shows both lines.
+    twice = Exchange(
+        "main.0",
+        Request("GET", "https://shop.example/"),
+        Response(200, (("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/"))),
+    )
+    cookie = finding(
+        "cookie.no-secure",
+        Severity.MEDIUM,
+        "set-cookie",
+        exchanges=["main.0"],
+        facts=[("cookie", "a"), ("set-cookie", "a=1; Path=/")],
+    )
+    report = replace(make_report([cookie]), exchanges=(twice,))
+    item = report_view(report).groups[0].findings[0]
+    assert [h.value for h in item.requests[0].headers] == ["a=1; Path=/", "b=2; Path=/"]
