@@ -153,6 +153,8 @@ def fixes_for(
 
 
 def _cut(value: str, limit: int = SENTENCE_VALUE_LIMIT) -> str:
+    # A backtick in a site's value would shift the sentence's `code` spans: show a look-alike.
+    value = value.replace("`", "\u02cb")
     if len(value) <= limit:
         return value
     head = value[:limit]

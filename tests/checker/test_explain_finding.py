@@ -363,3 +363,11 @@ def test_other_trusted_origins_are_named_whole_a_few_at_most():
     assert what_we_saw(scan, two).endswith(
         "It trusted 2 other hostile origins too, null and http://x.test."
     )
+
+
+def test_a_backtick_in_a_sites_value_cannot_shift_the_code_spans():
+    main = exchange("main.0", (("Server", "evil`</code><b>x"),))
+    found = catalogue.finding("disclosure.server-version", exchanges=("main.0",))
+    sentence = what_we_saw(report([main], [found]), found)
+    assert sentence.count("`") == 2
+    assert "`Server: evil\u02cb</code><b>x`" in sentence
