@@ -1,0 +1,148 @@
+"""Every page in a real Chromium at desktop (1280 px) and phone (390 px) width: axe-core finds no
+serious or critical violation, nothing is wider than the screen, and a screenshot of each is
+written to var/screenshots/<page>-<width>.png to be looked at. Then the report with the keyboard
+alone: skip link, a finding opened with Enter and Space, its fix snippet, "Check again", a visible
+focus ring everywhere and no trap.
+
+axe-core comes from the npm registry, installed from tests/browser_node/package-lock.json
+(`npm ci --prefix tests/browser_node`). The pages' CSP forbids injected scripts, so these
+contexts bypass it; the other browser tests keep checking the CSP itself.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.webui.conftest import ROOT
+from tests.webui.test_browser import CHROMIUM, FLAGS
+from tests.webui.test_history_browser import a_month_of_scans
+from tests.webui.test_report_page import careless_site
+from webui import links
+from webui.models import Scan, Subscription
+from webui.tasks import run_scan
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = ROOT / "tests" / "browser_node" / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = ROOT / "var" / "screenshots"
+WIDTHS = (1280, 390)
+BAD = ("serious", "critical")
+
+
+@pytest.fixture
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed: npm ci --prefix tests/browser_node")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def scanned(client, url: str, responder=None, target_server=None) -> Scan:
+    if responder is not None:
+        target_server.responder = responder
+    response = client.post("/", {"target": url})
+    assert response.status_code == 303, response.content.decode()
+    scan = Scan.objects.get(token=response["Location"].split("/")[2])
+    # Playwright's event loop runs in this thread and the engine starts its own: use another.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(run_scan, scan.pk).result()
+    scan.refresh_from_db()
+    return scan
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def open_every_details(page) -> None:
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+
+
+def axe_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
+             .filter(v => ['serious', 'critical'].includes(v.impact))
+             .map(v => v.id + ' (' + v.impact + ') on ' + v.nodes.length + ': '
+                  + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')))"""
+    )
+    return found
+
+
+@pytest.fixture
+def every_page(client, allow_loopback, target_server, private_queue):
+    """(name, path, prepare) for every page of the site, with the scans they need."""
+    failing = scanned(client, target_server.url + "/", careless_site, target_server)
+    assert failing.status == "done" and failing.grade == "F", failing.error
+    unreachable = scanned(client, f"http://127.0.0.1:{closed_port()}/")
+    assert unreachable.status == "unreachable", unreachable.status
+    # No worker listens on the private queue: this one stays in the queue.
+    running = Scan.objects.get(
+        token=client.post("/", {"target": target_server.url + "/waiting"})["Location"].split("/")[2]
+    )
+    month = a_month_of_scans()
+    older, newer = month[-2], month[-1]
+    subscription = Subscription.objects.create(
+        target=failing.target, email="watcher@example.com", client="x"
+    )
+    signed_manage = links.manage_url(subscription.email).split("/subscriptions/")[1]
+    confirm = links.confirm_url(subscription).split("/", 3)[3]
+    return [
+        ("home", "/", None),
+        ("report", f"/r/{failing.token}/", open_every_details),
+        ("report-unreachable", f"/r/{unreachable.token}/", open_every_details),
+        ("report-running", f"/r/{running.token}/", None),
+        ("watch", f"/r/{failing.token}/watch/", None),
+        ("compare", f"/r/{older.token}/vs/{newer.token}/", open_every_details),
+        ("history", f"/t/{newer.target.token}/", None),
+        ("site", f"/s/{newer.target.site.host}/", None),
+        ("glossary", "/glossary/", None),
+        ("glossary-entry", "/glossary/access-control-allow-origin/", None),
+        ("scoring", "/scoring/", open_every_details),
+        ("simulate", f"/r/{failing.token}/simulate/", None),
+        ("subscriptions", "/subscriptions/", None),
+        ("subscriptions-manage", f"/subscriptions/{signed_manage}", None),
+        ("subscription-confirm", "/" + confirm, None),
+        ("unsubscribe", links.unsubscribe_path(subscription), None),
+        ("api-docs", "/api/v1/docs", None),
+        ("not-found", "/no/such/page/", None),
+    ]
+
+
+def test_every_page_passes_axe_fits_the_screen_and_is_photographed(
+    browser, live_server, every_page
+):
+    problems = []
+    for width in WIDTHS:
+        context = browser.new_context(
+            viewport={"width": width, "height": 900 if width > 600 else 844}, bypass_csp=True
+        )
+        page = context.new_page()
+        for name, path, prepare in every_page:
+            page.goto(live_server.url + path)
+            if prepare:
+                prepare(page)
+            shot = SHOTS / f"{name}-{width}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 0
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            if wide > width:
+                problems.append(f"{name} at {width}px: the page is {wide}px wide")
+            for violation in axe_violations(page):
+                problems.append(f"{name} at {width}px: {violation}")
+        context.close()
+    assert problems == [], "\n".join(problems)
