@@ -83,6 +83,36 @@ def axe_violations(page) -> list[str]:
     return found
 
 
+def cut_tables(page) -> list[str]:
+    """Tables wider than their box: a reader would have to scroll sideways to read them."""
+    return page.evaluate(
+        """Array.from(document.querySelectorAll('table'))
+             .filter(t => t.getBoundingClientRect().width > 0)
+             .filter(t => t.parentElement.scrollWidth > t.parentElement.clientWidth + 1)
+             .map(t => t.className + ' ' + t.parentElement.scrollWidth + '>'
+                  + t.parentElement.clientWidth)"""
+    )
+
+
+def overlapping_chart_labels(page) -> list[str]:
+    """Pairs of texts in the shown grade chart whose boxes intersect."""
+    return page.evaluate(
+        """(() => {
+          const svg = Array.from(document.querySelectorAll('.gradechart__svg'))
+            .find(s => s.getBoundingClientRect().width > 0);
+          if (!svg) return [];
+          const boxes = Array.from(svg.querySelectorAll('text'))
+            .map(t => [t.textContent, t.getBoundingClientRect()]);
+          const found = [];
+          boxes.forEach(([a, p], i) => boxes.slice(i + 1).forEach(([b, q]) => {
+            if (p.left < q.right && q.left < p.right && p.top < q.bottom && q.top < p.bottom)
+              found.push(a + ' / ' + b);
+          }));
+          return found;
+        })()"""
+    )
+
+
 @pytest.fixture
 def every_page(client, allow_loopback, target_server, private_queue):
     """(name, path, prepare) for every page of the site, with the scans they need."""
@@ -142,6 +172,10 @@ def test_every_page_passes_axe_fits_the_screen_and_is_photographed(
             wide = page.evaluate("document.documentElement.scrollWidth")
             if wide > width:
                 problems.append(f"{name} at {width}px: the page is {wide}px wide")
+            for table in cut_tables(page):
+                problems.append(f"{name} at {width}px: a table is cut off at the right: {table}")
+            for pair in overlapping_chart_labels(page):
+                problems.append(f"{name} at {width}px: chart labels overlap: {pair}")
             for violation in axe_violations(page):
                 problems.append(f"{name} at {width}px: {violation}")
         context.close()
