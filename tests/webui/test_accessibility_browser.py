@@ -72,6 +72,12 @@ def open_every_details(page) -> None:
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
 
 
+def report_ready(page) -> None:
+    """The boxes htmx fetches into a report ("Check again", email) are in, every finding open."""
+    page.locator("#watch:not([hx-get])").wait_for()
+    open_every_details(page)
+
+
 def axe_violations(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     found = page.evaluate(
@@ -133,8 +139,8 @@ def every_page(client, allow_loopback, target_server, private_queue):
     confirm = links.confirm_url(subscription).split("/", 3)[3]
     return [
         ("home", "/", None),
-        ("report", f"/r/{failing.token}/", open_every_details),
-        ("report-unreachable", f"/r/{unreachable.token}/", open_every_details),
+        ("report", f"/r/{failing.token}/", report_ready),
+        ("report-unreachable", f"/r/{unreachable.token}/", report_ready),
         ("report-running", f"/r/{running.token}/", None),
         ("watch", f"/r/{failing.token}/watch/", None),
         ("compare", f"/r/{older.token}/vs/{newer.token}/", open_every_details),
@@ -180,3 +186,91 @@ def test_every_page_passes_axe_fits_the_screen_and_is_photographed(
                 problems.append(f"{name} at {width}px: {violation}")
         context.close()
     assert problems == [], "\n".join(problems)
+
+
+FOCUSED = """(() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  const box = el.getBoundingClientRect();
+  const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2)
+    || style.boxShadow !== 'none';
+  const path = [];
+  for (let node = el; node && node.nodeType === 1 && path.length < 4; node = node.parentElement)
+    path.unshift(node.tagName.toLowerCase() + (node.id ? '#' + node.id : ''));
+  // Each element gets a number the first time it has the focus: its identity for the test.
+  if (!el.dataset.stop) el.dataset.stop = String(window.stops = (window.stops || 0) + 1);
+  return {
+    stop: el.dataset.stop, tag: el.tagName.toLowerCase(), id: el.id,
+    text: (el.innerText || '').trim().slice(0, 60),
+    path: path.join(' > '), ring: ring, seen: box.width > 0 && box.height > 0,
+    inFix: !!el.closest('.fix'), finding: el.closest('details.finding')?.id || null,
+    open: el.closest('details')?.open ?? null,
+  };
+})()"""
+
+
+def test_the_report_works_with_the_keyboard_alone(
+    browser, live_server, client, settings, allow_loopback, target_server
+):
+    settings.RESCAN_COOLDOWN = 0  # "Check again" is offered at once
+    failing = scanned(client, target_server.url + "/", careless_site, target_server)
+    assert failing.status == "done", failing.error
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/r/{failing.token}/")
+    page.locator("#check-again").wait_for()  # fetched into the report by htmx
+
+    def tab(key: str = "Tab") -> dict | None:
+        page.keyboard.press(key)
+        return page.evaluate(FOCUSED)
+
+    first = tab()
+    assert first["text"] == "Skip to content" and first["ring"] and first["seen"], first
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    # Onwards to the first finding: every stop shows where the focus is.
+    visited = []
+    focused = tab()
+    while not (focused["tag"] == "summary" and focused["finding"]):
+        visited.append(focused)
+        assert len(visited) < 200, "no finding reached with Tab"
+        focused = tab()
+    summary = focused
+    assert summary["ring"] and summary["seen"], summary
+    assert summary["open"] is False
+    page.keyboard.press("Enter")
+    assert page.evaluate(FOCUSED)["open"] is True
+    page.keyboard.press("Enter")
+    assert page.evaluate(FOCUSED)["open"] is False
+    page.keyboard.press(" ")
+    assert page.evaluate(FOCUSED)["open"] is True
+
+    # Inside the finding: its links, then its fix snippet, which can be scrolled from there.
+    focused = tab()
+    while not focused["inFix"]:
+        assert focused["finding"] == summary["finding"], (
+            f"left the finding before its fix: {focused}"
+        )
+        visited.append(focused)
+        focused = tab()
+    snippet = focused
+    assert snippet["tag"] == "pre" and snippet["ring"] and snippet["seen"], snippet
+
+    # The rest of the page, to the footer's last link: no trap on the way, and the button
+    # "Check again" was one of the stops before the findings.
+    while focused is not None and focused["text"] != "OpenAPI document":
+        visited.append(focused)
+        assert len(visited) < 600, f"the focus never reached the end of the page: {visited[-5:]}"
+        focused = tab()
+    assert focused is not None, "the focus left the page before its end"
+    stops = [stop["stop"] for stop in visited]
+    assert any(stop["text"] == "Check again" and stop["tag"] == "button" for stop in visited)
+    assert len(stops) == len(set(stops)), "the focus came back to a place it had been"
+    hidden = [stop for stop in visited if not (stop["ring"] and stop["seen"])]
+    assert hidden == [], f"focus not visible on {hidden}"
+    # Tab goes on beyond the last link, out of the page: nothing holds the focus.
+    after = tab()
+    assert after is None or after["text"] == "Skip to content", after
+    context.close()
