@@ -13,8 +13,8 @@ from django.utils.safestring import mark_safe
 
 register = template.Library()
 
-# After "/" (not between the two of "//"), before ".", "?", "&", "#" and after "=".
-SEPARATOR = re.compile(r"(?<=/)(?!/)|(?=[.?&#])|(?<==)")
+# After "/" (not between the two of "//"), before ".", "?", "&", "#" and after "=" and ",".
+SEPARATOR = re.compile(r"(?<=/)(?!/)|(?=[.?&#])|(?<=[=,])")
 
 
 @register.filter
