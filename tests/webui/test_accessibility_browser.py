@@ -175,6 +175,8 @@ def test_every_page_passes_axe_fits_the_screen_and_is_photographed(
             shot = SHOTS / f"{name}-{width}.png"
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 0
+            # And the first screenful, as a person sees the page arrive (docs/ shows two).
+            page.screenshot(path=str(SHOTS / f"{name}-{width}-screen.png"))
             wide = page.evaluate("document.documentElement.scrollWidth")
             if wide > width:
                 problems.append(f"{name} at {width}px: the page is {wide}px wide")
