@@ -1,9 +1,11 @@
 """How fast one process scans a slow site: ``python -m bench engine [--latency 0.1] [--scans 5]``.
 
 A local API on 127.0.0.1 answers every request after a fixed delay, the way a distant server
-would. A scan's critical path is the redirect chain, one request after another, then the CORS
-probes in waves of ``concurrency`` at a time: ``(hops + ceil(probes / concurrency)) x latency``
-(one wave with the default, which fits every probe of a scan). The ratio of the wall time to
+would. It runs in a process of its own (``bench.https_targets``, its plain-HTTP listener), so the
+server's work takes no CPU time from the engine's event loop. A scan's critical path is the
+redirect chain, one request after another, then the CORS probes in waves of ``concurrency`` at a
+time: ``(hops + ceil(probes / concurrency)) x latency`` (one wave with the default, which fits
+every probe of a scan). The ratio of the wall time to
 that path shows what the engine adds on top of the network. ``python -m bench batch`` measures
 the same over HTTPS, for many sites, with the CPU time per request.
 """
@@ -17,8 +19,9 @@ import statistics
 import time
 import tracemalloc
 
+from bench.https_targets import HTTPSTargets
 from bench.table import print_rows
-from bench.target import BENCH_HOST, FRONTEND, SlowServer, hosts_entry
+from bench.target import BENCH_HOST, FRONTEND, hosts_entry
 from checker import Options, Report, Status, scan
 
 
@@ -48,23 +51,24 @@ def run(args: argparse.Namespace) -> int:
         frontend_origin=None if args.no_frontend else FRONTEND,
     )
     host = "127.0.0.1" if args.ip else BENCH_HOST
-    with SlowServer(args.latency) as server, hosts_entry(BENCH_HOST, "127.0.0.1"):
-        url = server.url(host)
+    with HTTPSTargets(args.latency, [BENCH_HOST]) as server, hosts_entry(BENCH_HOST, "127.0.0.1"):
+        url = f"http://{host}:{server.listening.api_port}/api/items"
         scan(url, options)  # warm up: imports, the public suffix list, the HSTS list
-        server.received = server.peak_in_flight = 0
+        server.reset()
         walls: list[float] = []
         reports: list[Report] = []
         for _ in range(args.scans):
             started = time.perf_counter()
             reports.append(scan(url, options))
             walls.append(time.perf_counter() - started)
-        received = server.received
+        counts = server.counts()
+        received = counts.requests
 
         tracemalloc.start()
         scan(url, options)
         _, traced_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        peak_in_flight = server.peak_in_flight
+        peak_in_flight = server.counts().peak_in_flight
 
     report = reports[-1]
     if report.status is not Status.OK:

@@ -4,7 +4,8 @@ The batch bench measures the engine's CPU time, so the servers must not share it
 child process runs an asyncio server (h11 for the HTTP, the standard library for TLS) that
 answers every request after ``latency`` seconds with ``bench.target.typical_api``, for any
 number of host names under one trustme certificate. A plain-HTTP listener beside it redirects
-every request to HTTPS, the way to HTTPS a real site has.
+every request to HTTPS, the way to HTTPS a real site has; a third one serves the same API over
+plain HTTP (``python -m bench engine``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from bench.target import typical_api
 @dataclass(frozen=True)
 class Listening:
     https_port: int
-    http_port: int
+    http_port: int  # redirects to https_port
+    api_port: int  # the API over plain HTTP
     ca_bundle: str
 
 
@@ -123,7 +125,9 @@ async def _main(latency: float, names: list[str]) -> None:
     https_port = secure.sockets[0].getsockname()[1]
     plain = await asyncio.start_server(handler(https_port), "127.0.0.1", 0, backlog=4096)
     http_port = plain.sockets[0].getsockname()[1]
-    _say(asdict(Listening(https_port, http_port, str(bundle))))
+    api = await asyncio.start_server(handler(None), "127.0.0.1", 0, backlog=4096)
+    api_port = api.sockets[0].getsockname()[1]
+    _say(asdict(Listening(https_port, http_port, api_port, str(bundle))))
     loop = asyncio.get_running_loop()
     # One command a line on standard input, one JSON answer a line; end of input stops.
     while command := (await loop.run_in_executor(None, sys.stdin.readline)).strip():

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import IO, Any, NoReturn
 
+from checker import browser_outcomes
 from checker.classify import PROFILE_NAMES, error_warning
 from checker.endpoints import (
     MAX_DOCUMENT_BYTES,
@@ -69,8 +70,9 @@ glossary SARIF rules link to (default {DEFAULT_SITE_URL}).
 
 
 def report_document(report: Report) -> dict[str, Any]:
-    """The engine's report as JSON, each finding with its catalogue row's area and titles."""
-    return with_catalogue(report.to_dict())
+    """The engine's report as JSON, each finding with its catalogue row's area and titles, and
+    what each browser does with a frontend's usual requests (checker.browser_outcomes)."""
+    return {**with_catalogue(report.to_dict()), "browsers": browser_outcomes.document(report)}
 
 
 def render_json(report: Report) -> str:
@@ -129,6 +131,7 @@ def render_text(report: Report) -> str:
         score = f" ({modifier:+d})" if modifier else ""
         lines.append(f"  [{_MARK[finding.severity]}] {finding.id}{score}: {finding.title}")
     lines.extend(_endpoint_lines(report))
+    lines.extend(browser_outcomes.text_lines(report))
     if report.not_applicable:
         lines.append("")
         lines.append(f"Not applicable to {PROFILE_NAMES.get(report.profile, report.profile)}:")

@@ -26,7 +26,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from checker import endpoints, netguard
+from checker import endpoints, netguard, wire
 from checker.cors_matrix import cors_probes, redirect_probes, trusted_origin
 from checker.headers import csp
 from checker.headers.cookies import redact_headers
@@ -63,7 +63,7 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
     """Connects each host name to the address the guard approved, and nowhere else."""
 
     def __init__(self) -> None:
-        self._inner = httpcore.AnyIOBackend()
+        self._inner = wire.Backend()  # asyncio sockets, TLS sessions resumed within a scan
         self.pins: dict[str, netguard.Resolved] = {}
 
     async def connect_tcp(
@@ -263,6 +263,8 @@ async def _read_capped(
 
 
 def _decode_body(body: bytes | bytearray, response: httpx.Response) -> str:
+    if not body:  # a probe reads none: no charset to look up (httpx parses it with ``email``)
+        return ""
     try:
         text = body.decode(response.charset_encoding or "utf-8", errors="replace")
     # A charset Python does not know, a codec that is not text (``rot13``), or one that refuses

@@ -211,7 +211,8 @@ def over_target_simulate_rate(request: HttpRequest, host: str) -> bool:
 
 def target_busy(host: str) -> bool:
     """True when the host already has the most simulations waiting or running we allow."""
-    active = Simulation.objects.filter(scan__site__host=host, status__in=Simulation.ACTIVE)
+    about_host = Q(scan__site__host=host) | Q(scan=None, host=host)  # the explainer's have no scan
+    active = Simulation.objects.filter(about_host, status__in=Simulation.ACTIVE)
     return active.count() >= settings.SIMULATE_MAX_ACTIVE_PER_TARGET
 
 

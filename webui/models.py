@@ -445,7 +445,14 @@ class Simulation(EndsWithReason, models.Model):
     ACTIVE = (Status.PENDING, Status.RUNNING)
 
     token = models.CharField(max_length=16, unique=True, default=new_token, editable=False)
-    scan = models.ForeignKey(Scan, models.CASCADE, related_name="simulations")
+    # A question about a scanned site has its scan (and asks the scan's final URL); one the error
+    # explainer asks to confirm a pasted console message has none, and names its URL and host.
+    scan = models.ForeignKey(
+        Scan, models.CASCADE, related_name="simulations", null=True, blank=True
+    )
+    url = models.URLField(max_length=2000, blank=True)
+    host = models.CharField(max_length=253, blank=True)
+    message = models.TextField("console message", blank=True)
     origin = models.CharField(max_length=300)
     method = models.CharField(max_length=8)
     headers = models.JSONField(default=list, blank=True)  # [[name, value], ...], never sent
@@ -470,6 +477,8 @@ class Simulation(EndsWithReason, models.Model):
         return f"{self.method} from {self.origin} ({self.token})"
 
     def get_absolute_url(self):
+        if self.scan_id is None:
+            return reverse("explanation", args=[self.token])
         return reverse("simulation", args=[self.scan.token, self.token])
 
     @property

@@ -191,9 +191,12 @@ def run_simulation(simulation_id: int) -> None:
 
 
 def simulation_request(simulation: Simulation) -> SimRequest | None:
-    """The fetch() the row describes, aimed at the scan's final URL."""
-    report = simulation.scan.engine_report
-    url = report.final_url if report is not None else None
+    """The fetch() the row describes, aimed at the scan's final URL (or the explainer's URL)."""
+    if simulation.scan_id is None:
+        url = simulation.url or None
+    else:
+        report = simulation.scan.engine_report
+        url = report.final_url if report is not None else None
     if url is None:
         return None
     return SimRequest(

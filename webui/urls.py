@@ -3,7 +3,7 @@ from django.urls import path, register_converter
 
 from webui.api.views import api
 from webui.converters import HostConverter, TokenConverter
-from webui.views import badges, glossary, history, pages, scans, simulate, subscriptions
+from webui.views import badges, explain, glossary, history, pages, scans, simulate, subscriptions
 
 register_converter(TokenConverter, "token")
 register_converter(HostConverter, "host")
@@ -31,6 +31,8 @@ urlpatterns = [
     path("confirm/<str:signed>/", subscriptions.confirm, name="subscription-confirm"),
     path("unsubscribe/<str:signed>/", subscriptions.unsubscribe, name="unsubscribe"),
     path("scoring/", pages.scoring, name="scoring"),
+    path("explain/", explain.explain_message, name="explain"),
+    path("explain/<token:token>/", explain.explanation, name="explanation"),
     path("glossary/", glossary.index, name="glossary"),
     path("glossary/<slug:slug>/", glossary.entry, name="glossary-entry"),
     path("admin/", admin.site.urls),

@@ -74,6 +74,21 @@ class Entry:
     def html(self) -> str:
         return render_html(self)
 
+    def score(self, words: list[str]) -> tuple[int, int]:
+        """(how many of ``words`` the entry contains, the same with head matches counted twice)."""
+        head, body = self._search_text
+        starts = [
+            re.compile(r"\b" + re.escape(word)) for word in words
+        ]  # "redirect" finds "redirects"
+        in_head = sum(bool(start.search(head)) for start in starts)
+        in_any = sum(bool(start.search(head) or start.search(body)) for start in starts)
+        return in_any, in_any + in_head
+
+    @functools.cached_property
+    def _search_text(self) -> tuple[str, str]:
+        head = " ".join((self.slug.replace("-", " "), self.title, self.message or ""))
+        return head.casefold(), " ".join((self.summary, self.body_markdown)).casefold()
+
     def matches(self, query: str) -> bool:
         """True when every word of the query appears in the title, summary, message or body."""
         haystack = " ".join(
@@ -160,13 +175,104 @@ def entries_for_finding(finding_id: str) -> list[Entry]:
     return [entry for entry in load_glossary().values() if finding_id in entry.finding_ids]
 
 
+# How much pasted text a search reads: a console message with its URLs fits many times over.
+MAX_SEARCH_LENGTH = 4000
+# Words too common to tell entries apart, and the words every console message repeats.
+STOP_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "cannot",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "if",
+        "in",
+        "is",
+        "it",
+        "its",
+        "not",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "their",
+        "there",
+        "this",
+        "to",
+        "was",
+        "when",
+        "which",
+        "with",
+        "your",
+        "you",
+    }
+)
+_ADDRESS = re.compile(r"\S*://\S*|\bwww\.\S+", re.I)
+_WORD = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
+
+
+def query_words(query: str) -> list[str]:
+    """The words of a query that can tell entries apart, in order, each once.
+
+    URLs and origins say where a request went, not what went wrong, so they are left out, as are
+    stop words and single characters.
+    """
+    text = _ADDRESS.sub(" ", query[:MAX_SEARCH_LENGTH]).casefold()
+    words = []
+    for word in _WORD.findall(text):
+        if len(word) > 1 and word not in STOP_WORDS and word not in words:
+            words.append(word)
+    return words
+
+
 def search(query: str = "", kind: str | None = None) -> list[Entry]:
-    """Entries matching every word of ``query`` (all when empty), optionally of one kind."""
-    return [
-        entry
-        for entry in load_glossary().values()
-        if (kind is None or entry.kind == kind) and entry.matches(query)
-    ]
+    """Entries for ``query``, the best first (all, by title, when it is empty).
+
+    A short query (one or two words) keeps the entries containing every word; a longer one, a
+    pasted sentence or console message, keeps those containing at least half of its words, and
+    when none does, those containing the most. Entries rank by how many words they contain, the
+    title, message and slug counting double. When the text is a console message the explainer
+    recognises, the entry for the rule it names comes first.
+    """
+    pool = [entry for entry in load_glossary().values() if kind is None or entry.kind == kind]
+    if not query.strip():
+        return pool
+    words = query_words(query)
+    scored = [(entry.score(words), entry) for entry in pool]
+    scored = [(score, entry) for score, entry in scored if score[0]]
+    if not scored:
+        return _explained(query, [], pool)
+    need = len(words) if len(words) <= 2 else (len(words) + 1) // 2
+    best = max(score[0] for score, _ in scored)
+    keep = [(s, e) for s, e in scored if s[0] >= min(need, best if len(words) > 2 else need)]
+    keep.sort(key=lambda pair: (-pair[0][1], -pair[0][0], pair[1].title.casefold()))
+    return _explained(query, [entry for _, entry in keep], pool)
+
+
+def _explained(query: str, ranked: list[Entry], pool: list[Entry]) -> list[Entry]:
+    """``ranked`` with the entries for the rule a console message names moved to the front."""
+    from checker.explain import explain, glossary_for  # the explainer reads the simulator
+
+    found = explain(query)
+    if not found.found:
+        return ranked
+    slugs = [glossary_for(reason) for reason in (found.reason, *found.alternatives)]
+    first = [entry for slug in dict.fromkeys(slugs) for entry in pool if entry.slug == slug]
+    return first + [entry for entry in ranked if entry not in first]
 
 
 def group_by_kind(entries: list[Entry]) -> list[tuple[str, str, list[Entry]]]:

@@ -34,9 +34,12 @@ def test_the_engine_run_prints_its_figures():
     run = bench("engine", "--scans", "1", "--latency", "0")
 
     assert run.returncode == 0, run.stdout + run.stderr
-    # 40 reach the server; the 41st asks https://api.shop.example/ (port 443), where nothing
-    # answers: the bench API is plain HTTP.
-    assert figure(run.stdout, "requests per scan").startswith("41 ")
+    # 1 main GET and 58 probes, all of which reach the bench's API (its own process, with an
+    # HTTPS listener too): the CORS matrix with hosting and development origins, the breakage
+    # probes, the way to HTTPS and the HTTPS check.
+    assert figure(run.stdout, "requests per scan").startswith(
+        "59 (1 main, 58 probes; server saw 58)"
+    )
     assert figure(run.stdout, "scans per minute, one worker")
 
 
@@ -44,11 +47,11 @@ def test_the_batch_run_scans_local_https_sites_and_prints_its_figures():
     run = bench("batch", "--targets", "3", "--single", "1", "--latency", "0.01", "--parallel", "2")
 
     assert run.returncode == 0, run.stdout + run.stderr
-    # 44 for a named HTTPS host with a frontend origin: 1 main GET, 41 probes, the way from
-    # http:// (which redirects to https://host/, a second hop).
-    assert figure(run.stdout, "one site, requests per scan").startswith("44 (1 main, 43 beside")
+    # 57 for a named HTTPS host with a frontend origin: 1 main GET and 56 beside it (the CORS
+    # probes and the way from http://, which redirects to https://host/, a second hop).
+    assert figure(run.stdout, "one site, requests per scan").startswith("57 (1 main, 56 beside")
     assert re.fullmatch(
-        r"132 \(server saw 132 on \d+ connections, peak \d+ in flight\)",
+        r"171 \(server saw 171 on \d+ connections, peak \d+ in flight\)",
         figure(run.stdout, "batch requests sent"),
     )
     assert re.fullmatch(r"[\d.]+ ms \(goal ≤ 1.5\)", figure(run.stdout, "batch CPU per request"))

@@ -17,6 +17,7 @@ from checker.glossary import (
     load_entries,
     load_glossary,
     parse_entry,
+    query_words,
     render_markdown,
     search,
 )
@@ -338,9 +339,56 @@ def test_search_can_be_limited_to_one_kind():
 
 def test_a_pasted_console_message_finds_its_entry():
     pasted = "It does not have HTTP ok status"
-    assert [entry.slug for entry in search(pasted, kind="error")] == [
-        "error-preflight-not-ok-status"
+    assert search(pasted, kind="error")[0].slug == "error-preflight-not-ok-status"
+
+
+FULL_MESSAGES = [
+    (
+        "Access to fetch at 'https://api.shop.example/v1/orders?page=2&sort=desc' from origin"
+        " 'https://www.shop.example' has been blocked by CORS policy: Response to preflight request"
+        " doesn't pass access control check: It does not have HTTP ok status.\n"
+        "Failed to load resource: net::ERR_FAILED",
+        "error-preflight-not-ok-status",
+    ),
+    (
+        "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource"
+        " at https://api.shop.example/v1/orders. (Reason: CORS header ‘Access-Control-Allow-Origin’"
+        " missing). Status code: 200.",
+        "error-no-allow-origin-header",
+    ),
+    (
+        "[Error] Cannot use wildcard in Access-Control-Allow-Origin when credentials flag is"
+        " true.\n[Error] Fetch API cannot load https://api.shop.example/v1/me due to access"
+        " control checks.",
+        "error-wildcard-origin-with-credentials",
+    ),
+]
+
+
+@pytest.mark.parametrize(("message", "slug"), FULL_MESSAGES)
+def test_a_full_pasted_message_with_urls_finds_its_entry_first(message, slug):
+    assert len(message) > 150
+    assert search(message)[0].slug == slug
+
+
+def test_a_long_question_ranks_entries_by_the_words_they_share():
+    found = [entry.slug for entry in search("why is a wildcard origin refused with credentials?")]
+    assert found[0] == "error-wildcard-origin-with-credentials"
+    assert "x-powered-by" not in found
+
+
+def test_urls_and_stop_words_are_not_searched_for():
+    assert query_words("The header is missing at https://cookie.example/x www.vary.example") == [
+        "header",
+        "missing",
     ]
+    assert search("https://example.com/preflight") == []
+
+
+def test_pasted_text_is_read_up_to_a_few_kilobytes():
+    padding = "lorem " * 2000
+    assert search(padding + "preflight") == []  # the word is past the limit
+    assert len(query_words("preflight " + padding)) == 2
 
 
 def test_get_entry_returns_none_for_an_unknown_slug():

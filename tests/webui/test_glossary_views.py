@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -62,11 +63,32 @@ def test_the_search_keeps_only_entries_containing_every_word(client):
     assert 'value="preflight redirect"' in client.get("/glossary/?q=preflight+redirect").text
 
 
-def test_a_pasted_console_message_finds_its_explanation(client):
-    message = "It does not have HTTP ok status"
-    page = get_page(client, "/glossary/", q=message, kind="error")
+def entry_order(html: str) -> list[str]:
+    return re.findall(r'href="(/glossary/[a-z0-9-]+/)"', html)
 
-    assert entry_links(page) == {"/glossary/error-preflight-not-ok-status/"}
+
+def test_a_pasted_console_message_finds_its_explanation_first(client):
+    message = "It does not have HTTP ok status"
+    html = client.get("/glossary/", {"q": message, "kind": "error"}).content.decode()
+
+    assert entry_order(html)[0] == "/glossary/error-preflight-not-ok-status/"
+
+
+def test_a_whole_pasted_message_finds_its_entry_first_and_offers_the_explainer(client):
+    message = (
+        "Access to fetch at 'https://api.shop.example/v1/orders' from origin"
+        " 'https://www.shop.example' has been blocked by CORS policy: No"
+        " 'Access-Control-Allow-Origin' header is present on the requested resource. If an opaque"
+        " response serves your needs, set the request's mode to 'no-cors' to fetch the resource"
+        " with CORS disabled.\nFailed to load resource: net::ERR_FAILED"
+    )
+    assert len(message) > 200
+    response = client.get("/glossary/", {"q": message})
+    html = response.content.decode()
+    assert entry_order(html)[0] == "/glossary/error-no-allow-origin-header/"
+    assert "This looks like a browser console message" in html
+    assert re.search(r'href="/explain/\?message=Access\+to\+fetch', html)
+    assert f'maxlength="{4000}"' in html
 
 
 def test_the_kind_filter_shows_one_kind_and_keeps_the_query_in_its_links(client):
@@ -88,7 +110,7 @@ def test_a_search_without_matches_says_so(client):
     page = get_page(client, "/glossary/", q="qwertyuiop")
 
     assert entry_links(page) == set()
-    assert "No entry contains all of those words" in "".join(page.text)
+    assert "No entry contains those words" in "".join(page.text)
 
 
 def test_the_query_is_escaped_when_shown(client):
@@ -141,3 +163,18 @@ def test_every_entry_page_renders(client, slug):
 
     assert response.status_code == 200
     assert "<script" not in response.text.split("<main", 1)[1]
+
+
+def test_a_long_pasted_query_is_shown_shortened_but_searched_whole(client):
+    message = (
+        "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource"
+        " at https://api.shop.example/v1/orders. (Reason: CORS header ‘Access-Control-Allow-Origin’"
+        " missing). Status code: 200." + " " * 10 + "padding " * 300
+    )
+    html = client.get("/glossary/", {"q": message}).content.decode()
+
+    assert entry_order(html)[0] == "/glossary/error-no-allow-origin-header/"
+    title = re.search(r"(?s)<title>(.*?)</title>", html).group(1)
+    status = re.search(r'(?s)<p class="glossary-status" role="status">(.*?)</p>', html).group(1)
+    assert len(title) < 150 and "padding" not in title
+    assert len(status) < 300 and "padding" not in status

@@ -144,20 +144,33 @@ def test_htmx_polling_is_never_answered_from_the_store(report):
     assert "<!doctype html>" not in polled.content.decode()
 
 
-def test_the_watch_boxes_are_fetched_fresh_with_the_visitors_csrf_token(report):
+def test_the_forms_are_on_the_stored_page_and_the_live_boxes_come_from_watch(report):
     html = Client().get(report.get_absolute_url()).content.decode()
-    slot = re.search(r'<div id="watch"[^>]*hx-get="([^"]+)"', html)
-    assert slot, "no #watch slot on the report"
-    assert f'<a href="/r/{report.token}/watch/">' in html  # and a link without JavaScript
+    slot = re.search(r'<div id="check-again-slot"[^>]*hx-get="([^"]+)"', html)
+    assert slot, "no live Check again slot on the report"
+    assert f'action="/r/{report.token}/rescan/"' in html  # works without JavaScript
+    assert f'action="/r/{report.token}/subscribe/"' in html
 
-    browser = Client(enforce_csrf_checks=True)
-    boxes = browser.get(slot.group(1), headers={"HX-Request": "true"}).content.decode()
+    boxes = Client().get(slot.group(1), headers={"HX-Request": "true"}).content.decode()
 
     assert "<!doctype html>" not in boxes
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', boxes).group(1)
-    assert 'id="check-again"' in boxes and 'id="subscribe"' in boxes
-    rescan = browser.post(f"/r/{report.token}/rescan/", {"csrfmiddlewaretoken": token})
-    assert rescan.status_code == 303
+    assert 'id="check-again"' in boxes and 'id="subscribe"' not in boxes
+    assert " ago</time>" in boxes  # the live box tells the time since the check
+
+
+def test_a_post_from_another_sites_page_is_refused_and_one_from_ours_goes_through(report):
+    browser = Client(enforce_csrf_checks=True)  # no token on these forms: their origin decides
+    rescan = f"/r/{report.token}/rescan/"
+
+    forged = browser.post(rescan, headers={"Sec-Fetch-Site": "cross-site"})
+    forged_origin = browser.post(rescan, headers={"Origin": "https://evil.example"})
+    forged_referer = browser.post(rescan, headers={"Referer": "https://evil.example/x"})
+    ours = browser.post(rescan, headers={"Sec-Fetch-Site": "same-origin"})
+    typed = browser.post(rescan, headers={"Origin": "http://testserver"})
+
+    assert forged.status_code == forged_origin.status_code == forged_referer.status_code == 403
+    assert "from a page of this site" in forged.content.decode()
+    assert ours.status_code == 303 and typed.status_code == 303
 
 
 def test_an_unknown_report_is_still_404(client):

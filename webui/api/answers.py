@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from checker import findings
+from checker import browser_outcomes, findings
 from checker.findings import CATALOGUE
 from webui.mail import absolute
 from webui.models import Scan, Target
@@ -36,6 +36,8 @@ def scan_summary(scan: Scan) -> dict:
 def scan_detail(scan: Scan) -> dict:
     history = None if scan.private else absolute(scan.target.get_absolute_url())
     report = with_catalogue(scan.report) if scan.report else None
+    if report is not None:  # as `python -m checker --json` prints it
+        report["browsers"] = browser_outcomes.document(scan.engine_report)
     return {**scan_summary(scan), "started": scan.started, "history": history, "report": report}
 
 

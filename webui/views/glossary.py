@@ -8,9 +8,18 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from checker.glossary import KINDS, get_entry, group_by_kind, render_html, search
+from checker.explain import looks_like_console_message
+from checker.glossary import (
+    KINDS,
+    MAX_SEARCH_LENGTH,
+    get_entry,
+    group_by_kind,
+    render_html,
+    search,
+)
 
-MAX_QUERY_LENGTH = 200
+# A pasted console message with its URLs fits; anything longer is cut, not refused.
+MAX_QUERY_LENGTH = MAX_SEARCH_LENGTH
 
 
 @require_safe
@@ -22,12 +31,16 @@ def index(request):
     matching = search(query)
     counts = Counter(entry.kind for entry in matching)
     shown = [entry for entry in matching if kind is None or entry.kind == kind]
+    # A search keeps its ranking (best first); browsing lists entries by kind.
+    groups = [("results", "Best matches first", shown)] if query and shown else group_by_kind(shown)
     context = {
         "query": query,
+        "max_query_length": MAX_QUERY_LENGTH,
+        "console_message": bool(query) and looks_like_console_message(query),
         "kind": kind,
         "kinds": [(key, label, counts[key]) for key, label in KINDS.items()],
         "total": len(matching),
-        "groups": group_by_kind(shown),
+        "groups": groups,
         "shown": len(shown),
     }
     return render(request, "glossary/index.html", context)

@@ -10,12 +10,14 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseStopPolling
 
 from checker import Report
+from checker.browser_outcomes import browser_outcomes
 from webui import limits, queueing, report_pages, rescans
 from webui.api_scans import description
 from webui.clients import client_key
 from webui.models import Scan, Site
 from webui.presenting import report_view
 from webui.progress import progress_view
+from webui.same_origin import same_origin_post
 from webui.views.pages import HttpResponseSeeOther
 
 
@@ -24,6 +26,7 @@ def report_context(scan: Scan) -> dict:
     context = {"scan": scan, "report": report, "api_description": description(scan.api)}
     if report is not None and report.chain:
         context["view"] = report_view(report, base_url=reverse("glossary"))
+        context["browsers"] = browser_outcomes(report)
     if scan.is_active:
         context["progress"] = progress_view(scan, timezone.now())
     return context
@@ -41,7 +44,8 @@ def report(request, token: str):
         return render(request, "webui/report.html", context)
     # An ended report is the same for every visitor: no nonce (its one script is our own static
     # file), and the boxes that depend on the visitor come from `watch`. The middleware keeps it.
-    response = render(request, "webui/report.html", {**context, "csp_nonce": None})
+    static = {"repeatable": rescans.is_worth_repeating(scan), "checked": rescans.checked_at(scan)}
+    response = render(request, "webui/report.html", {**context, **static, "csp_nonce": None})
     # Revalidated each time (a 304 is cheap); a private report is for its visitor's browser only.
     patch_cache_control(response, no_cache=True, **({"private": True} if scan.private else {}))
     setattr(response, report_pages.STORABLE, (scan.finished or scan.created).timestamp())
@@ -56,7 +60,7 @@ def watch(request, token: str):
         return HttpResponseRedirect(scan.get_absolute_url())
     context = {"scan": scan, "rescan": rescans.check_again(scan)}
     if request.htmx:
-        return render(request, "webui/report/watch.html", context)
+        return render(request, "webui/report/rescan.html", context)
     return render(request, "webui/report_watch.html", context)
 
 
@@ -80,6 +84,7 @@ def site(request, host: str):
     return render(request, "webui/site.html", {"site": site, "rows": rows})
 
 
+@same_origin_post
 @require_http_methods(["GET", "HEAD", "POST"])
 def rescan(request, token: str):
     """POST: check the report's target again. GET from htmx: the button, while it waits for the

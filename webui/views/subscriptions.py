@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from webui import links, subscribing
 from webui.forms import AddressForm, SubscribeForm
 from webui.models import Scan, Subscription
+from webui.same_origin import same_origin_post
 from webui.views.pages import HttpResponseSeeOther
 
 SENT_MESSAGE = (
@@ -67,6 +68,7 @@ def signed_link_page(view):
     return wrapper
 
 
+@same_origin_post
 @require_http_methods(["GET", "HEAD", "POST"])
 def subscribe(request, token: str):
     scan = get_object_or_404(Scan.objects.select_related("target"), token=token)
