@@ -74,7 +74,7 @@ def open_every_details(page) -> None:
 
 def report_ready(page) -> None:
     """The boxes htmx fetches into a report ("Check again", email) are in, every finding open."""
-    page.locator("#watch:not([hx-get])").wait_for()
+    page.locator("#check-again-slot").wait_for(state="detached")
     open_every_details(page)
 
 
@@ -119,6 +119,17 @@ def overlapping_chart_labels(page) -> list[str]:
     )
 
 
+def explain_a_message(page) -> None:
+    """The error explainer's answer to a pasted Chromium console line (no URL: nothing queued)."""
+    page.locator("textarea").first.fill(
+        "has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present"
+        " on the requested resource."
+    )
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    open_every_details(page)
+
+
 @pytest.fixture
 def every_page(client, allow_loopback, target_server, private_queue):
     """(name, path, prepare) for every page of the site, with the scans they need."""
@@ -154,6 +165,8 @@ def every_page(client, allow_loopback, target_server, private_queue):
         ("subscriptions-manage", f"/subscriptions/{signed_manage}", None),
         ("subscription-confirm", "/" + confirm, None),
         ("unsubscribe", links.unsubscribe_path(subscription), None),
+        ("explain", "/explain/", None),
+        ("explain-answer", "/explain/", explain_a_message),
         ("api-docs", "/api/v1/docs", None),
         ("not-found", "/no/such/page/", None),
     ]
@@ -221,7 +234,8 @@ def test_the_report_works_with_the_keyboard_alone(
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(f"{live_server.url}/r/{failing.token}/")
-    page.locator("#check-again").wait_for()  # fetched into the report by htmx
+    # htmx swaps the live "Check again" box into the stored page.
+    page.locator("#check-again-slot").wait_for(state="detached")
 
     def tab(key: str = "Tab") -> dict | None:
         page.keyboard.press(key)
