@@ -31,6 +31,7 @@ AXE = ROOT / "tests" / "browser_node" / "node_modules" / "axe-core" / "axe.min.j
 SHOTS = ROOT / "var" / "screenshots"
 WIDTHS = (1280, 390)
 BAD = ("serious", "critical")
+DARK = ("report", "report-unreachable", "compare", "history", "scoring", "explain-answer")
 
 
 @pytest.fixture
@@ -81,10 +82,11 @@ def report_ready(page) -> None:
 def axe_violations(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     found = page.evaluate(
-        """axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
-             .filter(v => ['serious', 'critical'].includes(v.impact))
+        """bad => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
+             .filter(v => bad.includes(v.impact))
              .map(v => v.id + ' (' + v.impact + ') on ' + v.nodes.length + ': '
-                  + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')))"""
+                  + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')))""",
+        list(BAD),
     )
     return found
 
@@ -210,6 +212,22 @@ def test_every_page_passes_axe_fits_the_screen_and_is_photographed(
             for violation in axe_violations(page):
                 problems.append(f"{name} at {width}px: {violation}")
         context.close()
+    # The colourful pages once more with the visitor's system in dark mode: the contrast of
+    # severities, grades and the chart against the dark background.
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, bypass_csp=True, color_scheme="dark"
+    )
+    page = context.new_page()
+    for name, path, prepare in every_page:
+        if name not in DARK:
+            continue
+        page.goto(live_server.url + path)
+        if prepare:
+            prepare(page)
+        page.screenshot(path=str(SHOTS / f"{name}-1280-dark.png"), full_page=True)
+        for violation in axe_violations(page):
+            problems.append(f"{name} in dark mode: {violation}")
+    context.close()
     assert problems == [], "\n".join(problems)
 
 
