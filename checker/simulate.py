@@ -16,10 +16,10 @@ The standard's answer is the headline verdict; each browser's rides along in
 from the real engines.
 
 Beyond one request, the simulator models three things browsers do around it: a redirect to
-another origin drops ``Authorization``; Local Network Access (a page reaching a more private
-address space than its own needs the user's permission in Chromium); and the preflight cache
-(``Access-Control-Max-Age`` read with each browser's cap and odd-value rules, and, with
-``simulate(..., again_after=seconds)``, what a second identical request does).
+another origin drops ``Authorization`` (WebKit keeps it); Local Network Access (a page reaching
+a more private address space than its own needs the user's permission in Chromium); and the
+preflight cache (``Access-Control-Max-Age`` read with each browser's cap and odd-value rules,
+and, with ``simulate(..., again_after=seconds)``, what a second identical request does).
 
 The module is pure: answers arrive through an ``Answer`` callable that maps each request the
 browser would send (``Outgoing``) to a ``Response``. When it returns ``None`` the verdict is
