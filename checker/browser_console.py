@@ -9,7 +9,8 @@ request carried), ``{hint}`` (the value at fault, as the simulator reports it) a
 (the status of the last answer, or 0 when none came), ``{sent_origin}`` (the Origin the failing
 request carried: ``null`` after a tainting redirect), ``{location}`` (the redirect's target),
 ``{raw_location}`` (the Location as the server wrote it), ``{header}`` (a request header as the
-script wrote it), ``{hint_lower}`` and ``{raw_url}`` (the URL as the script passed it).
+script wrote it), ``{bad_item}`` (the first item of an Allow-Methods / Allow-Headers list that is
+not a token), ``{hint_lower}`` and ``{raw_url}`` (the URL as the script passed it).
 
 A failure with no recorded line gives ``None``: the simulator then says it does not know that
 browser's wording rather than guessing it. Chromium's wording, with its own small rules (where it
@@ -93,20 +94,32 @@ class ConsoleWording:
         return template.format_map(values)
 
     def script_error(
-        self, failure_id: str, built: str | None, hint: str = "", raw_url: str = ""
+        self,
+        failure_id: str,
+        built: str | None,
+        hint: str = "",
+        raw_url: str = "",
+        variant: str = "",
+        **context: str | bool,
     ) -> str | None:
         """What the promise rejects with; ``built`` is the simulator's (Chromium's) text.
 
         A failure fetch() itself reports (``script-*``) needs its own entry; any other failure
-        rejects with the engine's one network error, the entry ``*``."""
+        rejects with the engine's one network error, the entry ``*``. A ``variant`` names a
+        narrower cause with an entry of its own, ``<variant>:<id>`` (``non-latin1`` for a header
+        value beyond Latin-1, whose error may quote ``{char_index}`` and ``{char_code}``)."""
         if self.line is not None:
             return built
-        template = self.script_errors.get(failure_id)
+        keys = (*((f"{variant}:{failure_id}",) if variant else ()), failure_id)
+        template = next((self.script_errors[k] for k in keys if k in self.script_errors), None)
         if template is None and not failure_id.startswith("script-"):
             template = self.script_errors.get("*")
         if template is None:
             return None
-        return template.format_map(_Blank(hint=hint, hint_lower=hint.lower(), raw_url=raw_url))
+        values = {key: str(value) for key, value in context.items()}
+        return template.format_map(
+            _Blank(values, hint=hint, hint_lower=hint.lower(), raw_url=raw_url)
+        )
 
     def warning(self, warning_id: str, *, url: str, origin: str) -> str | None:
         template = self.warnings.get(warning_id)

@@ -1,16 +1,21 @@
-"""What Firefox and WebKit (Safari's engine) write to the console when they block a fetch().
+"""What Firefox and WebKit (Safari's engine) write to the console when they block a fetch(),
+line by line, for recognising the lines a real browser printed.
 
-Recorded from the real browsers by the conformance suites (tests/conformance/test_firefox.py and
-test_webkit.py check every line the browsers print against these templates; the raw lines per row
-are in checker/browser_messages.json, rewritten by ``python -m tests.conformance.record``).
-Chromium's wording lives with the simulator (checker.simulate.console_line).
+There is one table of Firefox's and WebKit's wording: checker/browser_console.json, which the
+simulator reads (checker.browser_console). This module is a view of it for the conformance
+suites (tests/conformance/test_firefox.py and test_webkit.py check every line the browsers print
+against it; the raw lines per row are in checker/browser_messages.json, rewritten by
+``python -m tests.conformance.record``). Chromium's wording lives with the simulator
+(checker.simulate.console_line).
 
-``WORDING[engine][reason]`` is the tuple of lines the engine prints for a failure, in order, keyed
-by the simulator's failure ids. Placeholders: ``{url}`` the URL the line is about, ``{origin}``
-the origin the browser sent, ``{value}`` a response header's value as received, ``{header}`` a
-request header's name (Firefox writes it lower-case, WebKit as the script spelled it),
-``{method}``, ``{status}`` the response status, ``{page}`` the page's URL, ``{location}`` a
-redirect's target. ``FOLLOW_UP[engine]`` is the closing line the engine adds after most failures.
+``WORDING[engine][reason]`` is the tuple of lines the engine prints for a failure, in order and
+without the closing line, keyed by the simulator's failure ids; the lines of the table's
+``preflight:<id>`` and ``redirect:<id>`` variants that differ follow (WebKit's "Cross-origin
+redirection to … denied" for ``allow-origin-missing`` at a redirect). A warning printed for an
+allowed request is ``warning-<id>``. Placeholders are checker.browser_console's (``{url}``,
+``{hint}``, ``{status}``, ``{header}``, ...). ``FOLLOW_UP[engine]`` is the closing line (or
+lines) the engine adds after most failures: a line that ends the templates of more than one
+failure.
 
 Where an engine checks in another order than the standard it names another reason for the same
 answer (WebKit says "Preflight response is not successful" for a failed preflight status before it
@@ -20,140 +25,43 @@ looks at Access-Control-Allow-Origin); ``line_reasons`` finds the reason a line 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-FIREFOX_BLOCKED = (
-    "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource"
-    " at {url}. (Reason: "
-)
+from checker.browser_console import RECORDED, ConsoleWording
 
-WORDING: dict[str, dict[str, tuple[str, ...]]] = {
-    "firefox": {
-        "allow-origin-missing": (
-            FIREFOX_BLOCKED + "CORS header ‘Access-Control-Allow-Origin’ missing). Status code:"
-            " {status}.",
-        ),
-        "allow-origin-mismatch": (
-            FIREFOX_BLOCKED
-            + "CORS header ‘Access-Control-Allow-Origin’ does not match ‘{value}’).",
-        ),
-        "allow-origin-invalid": (
-            FIREFOX_BLOCKED
-            + "CORS header ‘Access-Control-Allow-Origin’ does not match ‘{value}’).",
-        ),
-        "allow-origin-multiple": (
-            FIREFOX_BLOCKED + "Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed).",
-        ),
-        "allow-origin-wildcard-credentials": (
-            "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote"
-            " resource at ‘{url}’. (Reason: Credential is not supported if the CORS header"
-            " ‘Access-Control-Allow-Origin’ is ‘*’).",
-        ),
-        "allow-credentials": (
-            FIREFOX_BLOCKED + "expected ‘true’ in CORS header ‘Access-Control-Allow-Credentials’).",
-        ),
-        "preflight-status": (
-            FIREFOX_BLOCKED + "CORS preflight response did not succeed). Status code: {status}.",
-        ),
-        "preflight-redirect": (
-            FIREFOX_BLOCKED + "CORS request external redirect not allowed).",
-            FIREFOX_BLOCKED + "CORS preflight response did not succeed). Status code: {status}.",
-        ),
-        "preflight-allow-methods-invalid": (
-            FIREFOX_BLOCKED + "invalid token ‘{value}’ in CORS header"
-            " ‘Access-Control-Allow-Methods’).",
-        ),
-        "preflight-allow-headers-invalid": (
-            FIREFOX_BLOCKED + "invalid token ‘{value}’ in CORS header"
-            " ‘Access-Control-Allow-Headers’).",
-        ),
-        "preflight-method-not-allowed": (
-            FIREFOX_BLOCKED + "Did not find method in CORS header ‘Access-Control-Allow-Methods’).",
-        ),
-        "preflight-header-not-allowed": (
-            FIREFOX_BLOCKED + "header ‘{header}’ is not allowed according to header"
-            " ‘Access-Control-Allow-Headers’ from CORS preflight response).",
-        ),
-        "redirect-scheme": (FIREFOX_BLOCKED + "CORS request not http).",),
-        "redirect-unsafe-scheme": (
-            "Redirecting to data: URI not allowed (Blocked loading of: “{url}”)",
-        ),
-        "mixed-content": ("Blocked loading mixed active content “{url}”",),
-        # Printed although the request goes through (Firefox 153 lets '*' cover Authorization).
-        "warning-allow-headers-wildcard-authorization": (
-            "Cross-Origin Request Warning: The Same Origin Policy will disallow reading the remote"
-            " resource at {url} soon. (Reason: When the `Access-Control-Allow-Headers` is `*`, the"
-            " `Authorization` header is not covered. To include the `Authorization` header, it"
-            " must be explicitly listed in CORS header `Access-Control-Allow-Headers`).",
-        ),
-    },
-    "webkit": {
-        "allow-origin-missing": (
-            "Origin {origin} is not allowed by Access-Control-Allow-Origin. Status code: {status}",
-        ),
-        "allow-origin-mismatch": (
-            "Origin {origin} is not allowed by Access-Control-Allow-Origin. Status code: {status}",
-        ),
-        "allow-origin-invalid": (
-            "Origin {origin} is not allowed by Access-Control-Allow-Origin. Status code: {status}",
-        ),
-        "redirect-allow-origin": (
-            "Cross-origin redirection to {location} denied by Cross-Origin Resource Sharing policy:"
-            " Origin {origin} is not allowed by Access-Control-Allow-Origin. Status code: {status}",
-        ),
-        "allow-origin-multiple": (
-            "Access-Control-Allow-Origin cannot contain more than one origin.",
-        ),
-        "allow-origin-wildcard-credentials": (
-            "Cannot use wildcard in Access-Control-Allow-Origin when credentials flag is true.",
-        ),
-        "allow-credentials": (
-            'Credentials flag is true, but Access-Control-Allow-Credentials is not "true".',
-        ),
-        "preflight-status": ("Preflight response is not successful. Status code: {status}",),
-        "preflight-redirect": ("Preflight response is not successful. Status code: {status}",),
-        "preflight-allow-methods-invalid": (
-            "Header Access-Control-Allow-Methods has an invalid value: {value}",
-        ),
-        "preflight-allow-headers-invalid": (
-            "Header Access-Control-Allow-Headers has an invalid value: {value}",
-        ),
-        "preflight-method-not-allowed": (
-            "Method {method} is not allowed by Access-Control-Allow-Methods.",
-        ),
-        "preflight-header-not-allowed": (
-            "Request header field {header} is not allowed by Access-Control-Allow-Headers.",
-        ),
-        "redirect-credentials": (
-            "Cross-origin redirection to {location} denied by Cross-Origin Resource Sharing policy:"
-            " redirection URL {url} has credentials",
-        ),
-        "redirect-invalid-location": (
-            "Cross-origin redirection to {location} denied by Cross-Origin Resource Sharing policy:"
-            " not allowed to follow a cross-origin CORS redirection with non CORS scheme",
-        ),
-        "redirect-unsafe-scheme": (
-            "Cross-origin redirection to {location} denied by Cross-Origin Resource Sharing policy:"
-            " not allowed to follow a cross-origin CORS redirection with non CORS scheme",
-        ),
-        "redirect-scheme": ("FTP URLs are disabled",),
-        "redirect-limit": ("Load cannot follow more than 20 redirections",),
-        "mixed-content": (
-            "[blocked] The page at {page} requested insecure content from {url}. This content was"
-            " blocked and must be served over HTTPS.",
-            "Not allowed to request resource",
-        ),
-    },
+
+def _follow_up(wording: ConsoleWording) -> tuple[str, ...]:
+    ending: dict[str, set[str]] = {}
+    for key, template in wording.reasons.items():
+        if "\n" in template:
+            ending.setdefault(template.rsplit("\n", 1)[1], set()).add(key.rpartition(":")[2])
+    return tuple(line for line, reasons in ending.items() if len(reasons) > 1)
+
+
+def _wording(wording: ConsoleWording, closing: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    table: dict[str, list[str]] = {}
+    for key, template in wording.reasons.items():
+        lines = table.setdefault(key.rpartition(":")[2], [])
+        for line in template.split("\n"):
+            if line not in closing and line not in lines:
+                lines.append(line)
+    for key, template in wording.warnings.items():
+        table[f"warning-{key}"] = template.split("\n")
+    return {reason: tuple(lines) for reason, lines in table.items()}
+
+
+ENGINES = ("firefox", "webkit")
+FOLLOW_UP: dict[str, tuple[str, ...]] = {
+    engine: _follow_up(RECORDED.get(engine, ConsoleWording(engine))) for engine in ENGINES
 }
-
-FOLLOW_UP = {
-    "firefox": (FIREFOX_BLOCKED + "CORS request did not succeed). Status code: (null).",),
-    "webkit": ("Fetch API cannot load {url} due to access control checks.",),
+WORDING: dict[str, dict[str, tuple[str, ...]]] = {
+    engine: _wording(RECORDED.get(engine, ConsoleWording(engine)), FOLLOW_UP[engine])
+    for engine in ENGINES
 }
 
 # What the script's promise rejects with, whatever the reason (fetch() argument errors aside).
 SCRIPT_ERROR = {
-    "firefox": "TypeError: NetworkError when attempting to fetch resource.",
-    "webkit": "TypeError: Load failed",
+    engine: RECORDED[engine].script_errors.get("*", "") for engine in ENGINES if engine in RECORDED
 }
 
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -164,12 +72,19 @@ def render(engine: str, reason: str, **values: str) -> tuple[str, ...]:
     return tuple(template.format(**values) for template in WORDING[engine][reason])
 
 
+@lru_cache(maxsize=8192)
 def _pattern(template: str) -> re.Pattern[str]:
     parts = _FIELD.split(template)
-    regex = "".join(
-        re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
-        for index, part in enumerate(parts)
-    )
+    seen: set[str] = set()
+    regex = ""
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            regex += re.escape(part)
+        elif part in seen:
+            regex += f"(?P={part})"
+        else:
+            seen.add(part)
+            regex += f"(?P<{part}>.+?)"
     return re.compile(regex + r"\Z")
 
 

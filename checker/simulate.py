@@ -16,10 +16,10 @@ The standard's answer is the headline verdict; each browser's rides along in
 from the real engines.
 
 Beyond one request, the simulator models three things browsers do around it: a redirect to
-another origin drops ``Authorization``; Local Network Access (a page reaching a more private
-address space than its own needs the user's permission in Chromium); and the preflight cache
-(``Access-Control-Max-Age`` read with each browser's cap and odd-value rules, and, with
-``simulate(..., again_after=seconds)``, what a second identical request does).
+another origin drops ``Authorization`` (WebKit keeps it); Local Network Access (a page reaching
+a more private address space than its own needs the user's permission in Chromium); and the
+preflight cache (``Access-Control-Max-Age`` read with each browser's cap and odd-value rules,
+and, with ``simulate(..., again_after=seconds)``, what a second identical request does).
 
 The module is pure: answers arrive through an ``Answer`` callable that maps each request the
 browser would send (``Outgoing``) to a ``Response``. When it returns ``None`` the verdict is
@@ -204,10 +204,10 @@ class Rules:
     # Local Network Access: a request to a more private address space than the page's needs the
     # user's permission, which only a secure context may ask for.
     local_network_access: bool = False
-    # Firefox: once a request was preflighted, a redirect to another origin keeps the page's
-    # origin in Origin (its check of the final answer still allows 'null'), and the request is
-    # preflighted again at the new origin even when it has become a simple one.
-    keeps_origin_after_preflighted_redirect: bool = False
+    # Firefox: once a request was preflighted, a redirect to another origin is preflighted again
+    # at the new origin even when it has become a simple request, and that preflight carries
+    # the page's origin; the request after it carries 'Origin: null' like everywhere else.
+    preflight_keeps_origin_after_redirect: bool = False
     preflights_again_after_redirect: bool = False
     # WebKit keeps Content-Type (and the other body headers) when a 303 turns a POST into a GET.
     redirect_drops_body_headers: bool = True
@@ -239,14 +239,15 @@ FIREFOX = Rules(
     # Seen on Firefox 153 ESR (pref network.cors_preflight.authorization_covered_by_wildcard).
     wildcard_covers_authorization=True,
     warns_wildcard_authorization=True,
-    # Measured (tests/conformance/test_firefox.py): redirect-307-put-*, redirect-303-post-*.
-    keeps_origin_after_preflighted_redirect=True,
+    # Measured (tests/conformance/test_firefox.py): redirect-307-put-*, redirect-303-post-*,
+    # redirect-cross-origin-drops-authorization: the preflight at the new origin carries the
+    # page's origin, the request after it 'Origin: null'.
+    preflight_keeps_origin_after_redirect=True,
     preflights_again_after_redirect=True,
     # Odd Max-Age values measured by tests/conformance/test_differences.py: none is cached.
     max_age=MaxAge(cap=86400, absent=5, unparsable=0, negative=0),
     assumed=(
         "Access-Control-Max-Age: the 24 h cap, from Firefox's documentation",
-        "after a preflighted redirect: the final answer is still checked against 'null'",
         "Local Network Access: not modelled",
     ),
 )
@@ -259,6 +260,9 @@ WEBKIT = Rules(
     # redirect-303-post-becomes-get, plain-http-loopback-is-trustworthy, preflight-405-no-acao.
     join_repeated_headers=True,
     redirect_drops_body_headers=False,
+    # Measured (redirect-cross-origin-drops-authorization): WebKit keeps Authorization across a
+    # redirect to another origin, so the new origin is preflighted for it.
+    drop_authorization_on_cross_origin_redirect=False,
     loopback_is_trustworthy=False,
     preflight_status_first=True,
     checks_headers_in_request_order=True,
@@ -958,7 +962,7 @@ def _walk(run: _Run) -> tuple[Verdict, dict]:
             if failure.id.startswith("script-") and failure.id != "script-bad-url":
                 console = None  # the promise rejects; nothing is logged for the request
             run.script_error = lines.script_error(
-                failure.id, run.script_error, hint=stop.hint, raw_url=run.request.url
+                failure.id, run.script_error, hint=stop.hint, raw_url=run.request.url, **run.context
             )
     allowed = failure is None and run.pending is None
     warnings = tuple(
@@ -1050,6 +1054,7 @@ def _check_headers(run: _Run) -> list[tuple[str, str]]:
                 f"{SCRIPT_ERROR_PREFIX}Failed to read the 'headers' property from 'RequestInit':"
                 " String contains non ISO-8859-1 code point."
             )
+            run.context = {"variant": "non-latin1", **_first_wide_unit(raw)}
             raise run.fail("script-invalid-header-value", name, script_error=message)
         if any(char in value for char in "\r\n\0"):
             message = f"{SCRIPT_ERROR_PREFIX}Invalid value"
@@ -1072,6 +1077,17 @@ def _check_headers(run: _Run) -> list[tuple[str, str]]:
     if run.request.body and "content-type" not in lower:
         kept.append(("Content-Type", "text/plain;charset=UTF-8"))  # a string body's default
     return kept
+
+
+def _first_wide_unit(value: str) -> dict[str, str]:
+    """Where the first character beyond Latin-1 sits in a header value, as a script engine
+    counts it (UTF-16 code units: index and value), for the engines whose error names it."""
+    units = value.encode("utf-16-le")
+    for index in range(0, len(units), 2):
+        unit = int.from_bytes(units[index : index + 2], "little")
+        if unit > 0xFF:
+            return {"char_index": str(index // 2), "char_code": str(unit)}
+    return {}
 
 
 def _join_repeated(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -1134,16 +1150,9 @@ def _fetch(run: _Run) -> None:
         same_origin = run.origin != "null" and url.origin == run.origin
         cors = cors or not same_origin
         serialised = "null" if tainted else run.origin
-        kept = tainted and preflighted and run.rules.keeps_origin_after_preflighted_redirect
-        sent_origin = run.origin if kept else serialised
-        if kept:
-            run.step(
-                "tainted-origin.kept",
-                True,
-                f"{run.rules.label} keeps sending 'Origin: {run.origin}' after the redirect of a"
-                " preflighted request, where the standard sends 'null'.",
-                hop,
-            )
+        kept = tainted and preflighted and run.rules.preflight_keeps_origin_after_redirect
+        # The Origin of a preflight at this hop: the page's in Firefox after a redirect.
+        preflight_origin = run.origin if kept else serialised
         if not cors:
             run.step("same-origin", True, f"{url.origin} is the page's own origin: no CORS.", hop)
         else:
@@ -1169,8 +1178,17 @@ def _fetch(run: _Run) -> None:
                     hop,
                 )
                 preflighted = True
-                if not _cache_hit(run, hop, url, method, unsafe, sent_origin, include):
-                    _preflight(run, hop, url, method, headers, unsafe, sent_origin)
+                if kept:
+                    run.step(
+                        "tainted-origin.preflight",
+                        True,
+                        f"{run.rules.label} sends this preflight with 'Origin: {run.origin}'"
+                        " although the redirect tainted the request; the request after it"
+                        " carries 'Origin: null'.",
+                        hop,
+                    )
+                if not _cache_hit(run, hop, url, method, unsafe, preflight_origin, include):
+                    _preflight(run, hop, url, method, headers, unsafe, preflight_origin)
             else:
                 run.step(
                     "simple-request",
@@ -1178,7 +1196,7 @@ def _fetch(run: _Run) -> None:
                     "No preflight: the method and every header are safelisted.",
                     hop,
                 )
-        outgoing = _outgoing(hop, method, url, headers, cors, sent_origin)
+        outgoing = _outgoing(hop, method, url, headers, cors, serialised)
         response = _ask(run, outgoing)
         run.context = {}
         if response.is_redirect:
@@ -1471,8 +1489,14 @@ def _allow_list(run: _Run, response: Response, header: str, hop: int, url: _URL)
     kind = header.rsplit("-", 1)[-1]
     try:
         items = parse_header_list(raw)
-    except ValueError:
-        run.step(f"preflight.allow-{kind}", False, f"{header} cannot be parsed: '{raw}'.", hop)
+    except ValueError as bad:
+        run.step(
+            f"preflight.allow-{kind}",
+            False,
+            f"{header} cannot be parsed: '{raw}' ('{bad}' is not a {kind[:-1]} name).",
+            hop,
+        )
+        run.context["bad_item"] = str(bad)  # Firefox quotes only the first bad item
         raise run.fail(f"preflight-allow-{kind}-invalid", raw or "", url=url.href) from None
     return items or ()
 
@@ -1712,7 +1736,8 @@ def recorded(answers: Mapping[tuple, Response | NoResponse]) -> Answer:
 
 def answer_key(outgoing: Outgoing) -> tuple[int, str, str | None]:
     """Which answer a request needs: browsers can send one hop with different Origins (Firefox
-    keeps the page's where the others send 'null'), and a server may answer them differently."""
+    preflights a redirected request with the page's origin where the others send 'null'), and
+    a server may answer them differently."""
     return outgoing.hop, outgoing.kind, outgoing.header("origin")
 
 

@@ -105,12 +105,29 @@ class GradeChart:
         return self.left - 8
 
     @property
+    def value_title_x(self) -> float:
+        """Where the value axis's title ("Grade", turned upright) sits, left of the letters."""
+        return 12.0
+
+    @property
+    def value_title_y(self) -> float:
+        return round((self.top + self.bottom) / 2, 2)
+
+    @property
+    def time_title_x(self) -> float:
+        return round((self.left + self.right) / 2, 2)
+
+    @property
+    def time_title_y(self) -> float:
+        return self.bottom + 51
+
+    @property
     def tick_y(self) -> float:
         return self.bottom + 16
 
     @property
     def context_y(self) -> float:
-        return self.bottom + 31
+        return self.bottom + 33
 
 
 def grade_slug(letter: str) -> str:
@@ -224,7 +241,9 @@ def grade_chart(scans: list[ChartScan], width: int = 720, height: int = 240) -> 
     """The chart of these scans (oldest first), or None when fewer than two make a chart."""
     if len(scans) < 2:
         return None
-    left, right, top, bottom = 40.0, width - 16.0, 8.0, height - 40.0
+    # Room on the left for the axis title and the letters, below for two rows of dates and the
+    # time axis's title.
+    left, right, top, bottom = 52.0, width - 16.0, 8.0, height - 56.0
     band_height = (bottom - top) / len(LETTERS)
     bands = tuple(
         Band(

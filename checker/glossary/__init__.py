@@ -302,9 +302,9 @@ def _markdown(base_url: str) -> MarkdownIt:
         label = SNIPPET_LABELS.get(
             tokens[idx].info.split(maxsplit=1)[0] if tokens[idx].info else ""
         )
-        if label:
-            html = html.replace("<pre>", f'<pre data-label="{label}">', 1)
-        return html
+        # A snippet wider than its box scrolls: tabindex lets a keyboard reach and scroll it.
+        attributes = f' tabindex="0" data-label="{label}"' if label else ' tabindex="0"'
+        return html.replace("<pre>", f"<pre{attributes}>", 1)
 
     default_fence = md.renderer.rules["fence"]
     md.add_render_rule("link_open", link_open)

@@ -584,6 +584,7 @@ def recorded_lines():
                 origin=APP,
                 sent_origin=APP,
                 hint=HINTS.get(reason, ""),
+                bad_item=HINTS.get(reason, ""),
                 header="X-Api-Key",
                 status="403",
                 location="https://login.shop.example/sso",

@@ -253,8 +253,8 @@ def test_code_fences_get_a_language_class():
 
 def test_snippets_are_labelled_with_the_server_they_are_for():
     html = render_markdown("```caddy\nheader -Server\n```\n\n```text\nplain\n```\n")
-    assert '<pre data-label="Caddyfile"><code class="language-caddy">' in html
-    assert '<pre><code class="language-text">' in html
+    assert '<pre tabindex="0" data-label="Caddyfile"><code class="language-caddy">' in html
+    assert '<pre tabindex="0"><code class="language-text">' in html
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda entry: entry.slug)

@@ -313,7 +313,7 @@ def test_a_cross_origin_redirect_drops_authorization_so_no_second_preflight():
         Hop(answer(STAR), allowing(STAR)),  # the preflight would not allow Authorization
     ]
     verdict = simulate(request(headers=BEARER), replay(hops))
-    for run in (verdict, verdict.chromium, verdict.webkit):
+    for run in (verdict, verdict.chromium):
         assert run.allowed, run.rules
         assert kinds(run) == [(0, "preflight"), (0, "request"), (1, "request")]
         final = run.sent[-1]
@@ -321,13 +321,25 @@ def test_a_cross_origin_redirect_drops_authorization_so_no_second_preflight():
         assert "redirect.authorization-dropped" in names(run)
     assert verdict.sent[1].header("authorization") == "Bearer t"
     # Firefox preflights again after a preflighted redirect, with the page's origin, but the
-    # Authorization header is gone from that preflight and from the request.
+    # Authorization header is gone from that preflight and from the request, which carries
+    # 'Origin: null' (measured: redirect-cross-origin-drops-authorization).
     firefox = verdict.firefox
     assert firefox.allowed
     assert kinds(firefox) == [(0, "preflight"), (0, "request"), (1, "preflight"), (1, "request")]
     assert firefox.sent[2].header("access-control-request-headers") is None
+    assert firefox.sent[2].header("origin") == APP
     assert firefox.sent[3].header("authorization") is None
-    assert firefox.sent[3].header("origin") == APP
+    assert firefox.sent[3].header("origin") == "null"
+    # WebKit keeps Authorization (measured): the new origin is preflighted for it and refuses.
+    webkit = verdict.webkit
+    assert webkit.failure.id == "preflight-header-not-allowed"
+    assert kinds(webkit) == [(0, "preflight"), (0, "request"), (1, "preflight")]
+    assert webkit.sent[2].header("access-control-request-headers") == "authorization"
+    assert webkit.sent[2].header("origin") == "null"
+    assert "redirect.authorization-dropped" not in names(webkit)
+    assert webkit.console_message.startswith(
+        "Request header field Authorization is not allowed by Access-Control-Allow-Headers."
+    )
 
 
 def test_a_same_origin_redirect_keeps_authorization_and_preflights_again():
@@ -592,7 +604,8 @@ def test_webkit_reads_a_preflights_status_before_its_allow_origin():
 
 def test_recorded_answers_tell_apart_the_origins_browsers_send_on_one_hop():
     # A preflighted PUT redirected to another origin: the standard sends 'Origin: null' on the
-    # next hop, Firefox the page's origin; a server that reflects Origin answers each its own.
+    # next hop, Firefox preflights it with the page's origin; a server that reflects Origin
+    # answers each its own.
     null_allowed = ("Access-Control-Allow-Origin", "null")
     answers = {
         (0, "preflight"): allowing(EXACT, ("Access-Control-Allow-Methods", "PUT")),
@@ -606,10 +619,44 @@ def test_recorded_answers_tell_apart_the_origins_browsers_send_on_one_hop():
     assert verdict.complete and verdict.allowed
     assert verdict.sent[-1].header("origin") == "null"
     assert "x-seen" not in verdict.exposed_headers
-    # Firefox was given the answer to its own Origin (whatever it then makes of it).
+    # Firefox was given the answer to its own Origin at each request: the preflight's for the
+    # page's origin, the request's for 'null'.
     firefox = verdict.firefox
-    assert firefox.sent[-1].header("origin") == APP
-    last = [s for s in firefox.steps if s.name == "allow-origin"][-1]
-    assert f"'{APP}'" in last.detail
+    assert firefox.allowed
+    assert [(out.kind, out.header("origin")) for out in firefox.sent[2:]] == [
+        ("preflight", APP),
+        ("request", "null"),
+    ]
+    checked = [s for s in firefox.steps if s.name == "preflight.allow-origin"][-1]
+    assert f"'{APP}'" in checked.detail
+    assert "x-seen" not in firefox.exposed_headers
     without_origin = {key[:2]: value for key, value in answers.items() if len(key) == 2}
     assert simulate(request(method="PUT"), recorded(without_origin)).waiting_for.hop == 1
+
+
+def test_firefox_quotes_the_bad_item_of_a_list_and_webkit_the_whole_value():
+    methods = ("Access-Control-Allow-Methods", "GET, PUT, bad value")
+    verdict = simulate_response(request(method="PUT"), answer(STAR), allowing(STAR, methods))
+    assert verdict.firefox.failure.id == "preflight-allow-methods-invalid"
+    assert "(Reason: invalid token ‘bad value’ in CORS header" in verdict.firefox.console_message
+    assert verdict.webkit.console_message.startswith(
+        "Header Access-Control-Allow-Methods has an invalid value: GET, PUT, bad value"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "index", "code"),
+    [("\u20ac", 0, 8364), ("a\u0100", 1, 256), ("ab\U0001f600", 2, 0xD83D)],
+)
+def test_firefox_names_the_first_character_beyond_latin1_as_javascript_counts_it(
+    value, index, code
+):
+    verdict = simulate_response(request(headers=(("X-A", value),)), answer(STAR))
+    assert verdict.firefox.script_error.endswith(
+        f"because the character at index {index} has value {code} which is greater than 255."
+    )
+    assert verdict.webkit.script_error == "TypeError: Type error"
+    # A line break is another cause: neither engine's error for it has been recorded.
+    broken = simulate_response(request(headers=(("X-A", "a\nb"),)), answer(STAR))
+    assert broken.firefox.failure.id == "script-invalid-header-value"
+    assert broken.firefox.script_error is None and broken.webkit.script_error is None

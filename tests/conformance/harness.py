@@ -112,6 +112,8 @@ def sim_request(case: Case, page_url: str, url: str) -> SimRequest:
         credentials=case.credentials,
         body=case.body is not None,
         page_url=page_url,
+        # Every name is mapped to 127.0.0.1: page and targets share the loopback address space.
+        page_address_space="loopback",
     )
 
 

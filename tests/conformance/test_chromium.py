@@ -17,16 +17,24 @@ import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-from checker.model import Response
-from checker.simulate import Outgoing, SimRequest, Verdict, simulate
-from tests.conformance.cases import CASES, Case, Reply
-from tests.conformance.servers import HOSTS, Origins, Seen
+from checker.simulate import simulate
+from tests.conformance.cases import CASES, Case
+from tests.conformance.harness import (
+    answer,
+    init_of,
+    names,
+    seen_on_wire,
+    serve,
+    sim_request,
+    simulated_wire,
+    url_of,
+)
+from tests.conformance.servers import HOSTS, Origins
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -96,106 +104,6 @@ def browser(origins: Origins) -> Iterator[Browser]:
 # --- the row, made concrete for one server --------------------------------------------------
 
 
-def _names(origins: Origins, case: Case) -> dict[str, str]:
-    return {
-        "app": origins.origin("app.test"),
-        "api": origins.origin("api.test"),
-        "other": origins.origin("other.test"),
-        "plain_api": origins.origin("api.test", "http"),
-        "port": str(origins.port),
-        "plain_port": str(origins.plain_port),
-        "case": f"/c/{case.id}/",
-    }
-
-
-def _reply_for(case: Case, names: dict[str, str], method: str, path: str) -> tuple:
-    """What the server sends for a path of this row: (status, headers, body)."""
-    rest = path.split("?", 1)[0].removeprefix(f"/c/{case.id}/")
-    route = case.routes.get(rest)
-    reply = Reply(404) if route is None else route.reply
-    if route is not None and method == "OPTIONS" and route.preflight is not None:
-        reply = route.preflight
-    headers = [(name, value.format_map(names)) for name, value in reply.headers]
-    body = b"ok" if 200 <= reply.status < 300 and method != "OPTIONS" else b""
-    return reply.status, headers, body
-
-
-def _with_length(headers: list[tuple[str, str]], body: bytes) -> tuple[tuple[str, str], ...]:
-    # The server adds Content-Length when the row does not set it; the simulator must see it too.
-    if any(name.lower() == "content-length" for name, _ in headers):
-        return tuple(headers)
-    return (*headers, ("Content-Length", str(len(body))))
-
-
-def _serve(origins: Origins, case: Case, names: dict[str, str]) -> None:
-    def handler(seen: Seen) -> tuple:
-        status, headers, body = _reply_for(case, names, seen.method, seen.path)
-        return status, headers, body
-
-    origins.register(case.id, handler)
-
-
-def _answer(case: Case, names: dict[str, str]):
-    def answer(outgoing: Outgoing) -> Response:
-        path = urlsplit(outgoing.url).path
-        status, headers, body = _reply_for(case, names, outgoing.method, path)
-        return Response(status, _with_length(headers, body))
-
-    return answer
-
-
-def _url(origins: Origins, case: Case, names: dict[str, str]) -> str:
-    if case.url is not None:
-        return case.url.format_map(names)
-    return origins.url(case.host, f"/c/{case.id}/x")
-
-
-def _init(case: Case) -> dict:
-    init: dict = {"method": case.method, "credentials": case.credentials}
-    if case.headers:
-        init["headers"] = [list(pair) for pair in case.headers]
-    if case.body is not None:
-        init["body"] = case.body
-    return init
-
-
-def _sim_request(case: Case, page_url: str, url: str) -> SimRequest:
-    origin = "null" if case.page.startswith("/sandboxed") else page_url.rsplit("/", 1)[0]
-    return SimRequest(
-        origin=origin,
-        url=url,
-        method=case.method,
-        headers=case.headers,
-        credentials=case.credentials,
-        body=case.body is not None,
-        page_url=page_url,
-        # Every name is mapped to 127.0.0.1: page and targets share the loopback address space.
-        page_address_space="loopback",
-    )
-
-
-# --- what to compare -------------------------------------------------------------------------
-
-WIRE_HEADERS = ("origin", "access-control-request-method", "access-control-request-headers")
-
-
-def _wire(method: str, url: str, headers) -> tuple:
-    parts = urlsplit(url)
-    found = {name.lower(): value for name, value in headers}
-    return (method, parts.hostname, parts.path, *(found.get(name) for name in WIRE_HEADERS))
-
-
-def _seen_on_wire(origins: Origins, case: Case) -> list[tuple]:
-    return [
-        _wire(seen.method, f"https://{seen.host}{seen.path}", seen.headers)
-        for seen in origins.requests_for(case.id)
-    ]
-
-
-def _simulated_wire(verdict: Verdict) -> list[tuple]:
-    return [_wire(out.method, out.url, out.headers) for out in verdict.sent]
-
-
 def _reason_line(browser: Browser, expected: str | None) -> str | None:
     """Chromium's own line for this failure, waiting for it if it has not arrived yet."""
 
@@ -213,19 +121,19 @@ def _reason_line(browser: Browser, expected: str | None) -> str | None:
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_the_simulator_predicts_what_chromium_does(browser: Browser, case: Case) -> None:
     origins = browser.origins
-    names = _names(origins, case)
-    _serve(origins, case, names)
+    values = names(origins, case)
+    serve(origins, case, values)
     page_url = browser.open(case.page)
-    url = _url(origins, case, names)
-    verdict = simulate(_sim_request(case, page_url, url), _answer(case, names))
+    url = url_of(origins, case, values)
+    verdict = simulate(sim_request(case, page_url, url), answer(case, values))
     predicted = verdict.chromium
     assert predicted is not None and verdict.complete
 
     browser.console.clear()
-    outcome = browser.page.evaluate(FETCH, [url, _init(case)])
+    outcome = browser.page.evaluate(FETCH, [url, init_of(case)])
 
     assert outcome["allowed"] == predicted.allowed, (case.id, outcome, predicted.failure)
-    assert _seen_on_wire(origins, case) == _simulated_wire(predicted)
+    assert seen_on_wire(origins, case.id) == simulated_wire(predicted)
     if predicted.allowed:
         assert sorted(outcome["headers"]) == sorted(predicted.exposed_headers)
     else:

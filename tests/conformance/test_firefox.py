@@ -27,8 +27,8 @@ DIFFERS = {
     "headers-star-with-authorization": "Firefox lets '*' cover Authorization (pref"
     " network.cors_preflight.authorization_covered_by_wildcard), with a warning",
     "redirect-307-put-to-other-origin": "after a cross-origin redirect of a preflighted request"
-    " Firefox keeps the page's origin in Origin (preflight and request), where the standard"
-    " sends null",
+    " Firefox preflights the new origin again with the page's origin (the request after it"
+    " carries null, as the standard's does)",
     "redirect-307-put-second-preflight-fails": "after a cross-origin 307 Firefox sends the"
     " second preflight with the page's origin, not null, so an allow-list that names the page"
     " passes",

@@ -27,10 +27,6 @@ PORT, PLAIN_PORT = 4443, 4080
 NOISE = ("OpaqueResponseBlocking",)
 # Where the recording and the simulator part ways, and why.
 KNOWN = {
-    ("firefox", "script-header-value-not-latin1"): "Firefox's message quotes the code point"
-    " and its index; not transcribed",
-    ("firefox", "script-url-with-credentials"): "the recorded error keeps the recording run's"
-    " port (record.py templates console lines, not errors)",
     ("webkit", "plain-http-loopback-is-trustworthy"): "the recorded console line is cut off"
     " after 'must'",
 }
@@ -110,13 +106,15 @@ def test_the_simulator_says_what_the_engine_was_recorded_saying(engine: str, cas
         if predicted.console_message
         else list(predicted.console_warnings)
     )
+    # record.py templates the error like the console lines ({api}, {case}, {port}).
+    error = row["error"] and _fill(row["error"], names)
     agrees = predicted.allowed == row["allowed"] and said == lines
     if not row["allowed"]:
-        agrees = agrees and predicted.script_error == row["error"]
+        agrees = agrees and predicted.script_error == error
     if (engine, case.id) in KNOWN:
         assert not agrees, f"no longer differs: {KNOWN[(engine, case.id)]}"
         return
     assert predicted.allowed == row["allowed"], (predicted.failure, row)
     assert said == lines
     if not row["allowed"]:
-        assert predicted.script_error == row["error"]
+        assert predicted.script_error == error

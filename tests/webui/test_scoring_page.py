@@ -11,7 +11,7 @@ def test_the_scoring_page_lists_every_finding_id_with_its_modifier(client):
     for finding_id, modifier in scoring.SCORE_TABLE.items():
         row = html[html.index(f'<tr id="{finding_id}">') :]
         row = row[: row.index("</tr>")]
-        assert f'<td class="num">{modifier:+d}</td>' in row
+        assert f'<td class="num" data-label="Points">{modifier:+d}</td>' in row
 
 
 def test_the_scoring_page_shows_cutoffs_caps_and_the_version(client):

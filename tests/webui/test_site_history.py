@@ -101,6 +101,9 @@ def test_the_chart_has_grade_bands_date_ticks_a_text_version_and_a_mark_for_an_o
     for letter in ("A+", "A", "B", "C", "D", "F"):
         assert f'dominant-baseline="central">{letter}</text>' in html
     assert ">2026</text>" in html  # the year is given where the ticks start
+    # Both axes are titled: the letters are grades, the ticks dates in UTC.
+    assert html.count(">Grade</text>") == 2
+    assert html.count(">Date of the scan (UTC)</text>") == 2
     assert "<title>Could not reach the site, 6 Nov 2026, 10:00 UTC</title>" in html
     assert "a scan that could not reach the site" in html
     assert "<title>A+ (100/100), 11 Nov 2026, 10:00 UTC</title>" in html

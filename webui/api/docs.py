@@ -24,7 +24,7 @@ class OwnSwaggerDocs(DocsBase):
         settings = {
             "url": self.get_openapi_url(api, kwargs),
             "layout": "BaseLayout",
-            "deepLinking": True,
+            "deepLinking": False,
             "validatorUrl": None,
         }
         return render(request, self.template, {"api": api, "swagger_settings": settings})

@@ -15,8 +15,8 @@ from webui.models import Scan, Target
 
 HISTORY_LENGTH = 100
 # Two drawings of one chart: the page shows the one that fits (see history.css).
-WIDE_CHART = (720, 260)
-NARROW_CHART = (340, 240)
+WIDE_CHART = (720, 276)
+NARROW_CHART = (340, 256)
 
 
 @dataclass(frozen=True)
