@@ -86,7 +86,7 @@ def test_a_findings_evidence_is_the_probes_that_prove_it_the_one_that_matters_fi
     tone, first = rows[0]
     assert tone == "bad"
     # Sent, and echoed back: the answer's column says so rather than repeating the origin.
-    assert "<code>https://evil.<wbr>example</code>" in first
+    assert "<code>https://<wbr>evil<wbr>.example</code>" in first
     assert 'Allow-Origin: <span class="cors-row__echo">the origin sent</span>' in first
     assert "GET" in first and "<code>true</code>" in first and "Trusted, with cookies" in first
     # Never the same row twice in one finding.
