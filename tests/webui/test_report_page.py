@@ -66,7 +66,9 @@ def test_a_finding_says_what_we_saw_why_it_matters_and_how_to_fix_it_here(page):
     assert "in visitor&#x27;s own browser" in block or "that visitor&#x27;s own browser" in block
     # The server said nginx: its snippet comes first, filled in with this site's host.
     assert "in nginx (recognised from <code>Server: nginx/1.18.0</code>)" in block
-    first = re.search(r'<pre class="fix__code"><code>(.*?)</code></pre>', block, re.DOTALL)
+    first = re.search(
+        r'<pre class="fix__code" tabindex="0"><code>(.*?)</code></pre>', block, re.DOTALL
+    )
     assert "server_name 127.0.0.1;" in first.group(1)
     assert "https://your-frontend.invalid" in first.group(1)
     assert "none was named for this scan" in block
