@@ -23,6 +23,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 from checker.simulate import simulate
+from tests.chromium import CHROMIUM as CHROMIUM_PATH
+from tests.chromium import QUIET_FLAGS
 from tests.conformance.cases import CASES, Case
 from tests.conformance.harness import (
     answer,
@@ -36,7 +38,7 @@ from tests.conformance.harness import (
 )
 from tests.conformance.servers import HOSTS, Origins
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = str(CHROMIUM_PATH)
 
 pytestmark = [
     pytest.mark.browser,
@@ -44,13 +46,7 @@ pytestmark = [
 ]
 
 LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    *QUIET_FLAGS,
     "--ignore-certificate-errors",
     "--host-resolver-rules=" + ", ".join(f"MAP {host} 127.0.0.1" for host in HOSTS),
 ]

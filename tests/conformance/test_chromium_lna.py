@@ -24,8 +24,10 @@ from playwright.sync_api import sync_playwright
 
 from checker.model import Response
 from checker.simulate import SimRequest, simulate
+from tests.chromium import CHROMIUM as CHROMIUM_PATH
+from tests.chromium import QUIET_FLAGS
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = str(CHROMIUM_PATH)
 GENERIC_LINE = "Failed to load resource: net::ERR_FAILED"
 FETCH = """async (url) => {
   try { const r = await fetch(url); return {allowed: true, status: r.status}; }
@@ -86,13 +88,7 @@ def servers() -> Iterator[dict[str, Server]]:
 @pytest.fixture(scope="module")
 def chromium(servers):
     args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *QUIET_FLAGS,
         f"--ip-address-space-overrides=127.0.0.1:{servers['public_page'].port}=public",
         "--host-resolver-rules=MAP app.test 127.0.0.1",
     ]

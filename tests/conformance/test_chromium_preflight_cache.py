@@ -21,8 +21,10 @@ from playwright.sync_api import sync_playwright
 
 from checker.model import Response
 from checker.simulate import SimRequest, simulate
+from tests.chromium import CHROMIUM as CHROMIUM_PATH
+from tests.chromium import QUIET_FLAGS
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = str(CHROMIUM_PATH)
 TWICE = """async (url) => {
   const results = [];
   for (const _ of [1, 2]) {
@@ -96,13 +98,7 @@ def servers() -> Iterator[tuple[Server, Server]]:
 @pytest.fixture(scope="module")
 def page(servers):
     args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *QUIET_FLAGS,
     ]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)

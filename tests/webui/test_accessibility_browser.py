@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.chromium import SCREENSHOTS
 from tests.webui.conftest import ROOT
 from tests.webui.test_browser import CHROMIUM, FLAGS
 from tests.webui.test_history_browser import a_month_of_scans
@@ -28,7 +29,7 @@ from webui.tasks import run_scan
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = ROOT / "tests" / "browser_node" / "node_modules" / "axe-core" / "axe.min.js"
-SHOTS = ROOT / "var" / "screenshots"
+SHOTS = SCREENSHOTS
 WIDTHS = (1280, 390)
 BAD = ("serious", "critical")
 DARK = ("report", "report-unreachable", "compare", "history", "scoring", "explain-answer")

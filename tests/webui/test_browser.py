@@ -1,23 +1,14 @@
 """A real Chromium against the live site and a real worker: type, watch progress, see the grade."""
 
 import os
-from pathlib import Path
 
 import pytest
 
-from tests.webui.conftest import GOOD_HEADERS, ROOT
+from tests.chromium import CHROMIUM, QUIET_FLAGS, SCREENSHOTS
+from tests.webui.conftest import GOOD_HEADERS
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "artifacts"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+ARTIFACTS = SCREENSHOTS
+FLAGS = QUIET_FLAGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,7 +22,7 @@ def page():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})

@@ -10,19 +10,11 @@ import re
 
 import pytest
 
-from tests.webui.conftest import ROOT
-from tests.webui.test_browser import page  # noqa: F401  (the Chromium fixture)
+from tests.webui.test_browser import page, screenshot  # noqa: F401  (page: the Chromium fixture)
 
-SCREENSHOTS = ROOT / "var" / "screenshots"
 APP = "https://www.shop.example"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def screenshot(tab, name: str, width: int) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    tab.set_viewport_size({"width": width, "height": 844 if width < 600 else 900})
-    tab.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
 
 
 def fits(tab, width: int) -> bool:
