@@ -6,14 +6,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.webui.conftest import ROOT
+from tests.chromium import SCREENSHOTS
 from tests.webui.test_browser import page  # noqa: F401  (page: fixture)
 from webui.models import Scan
 from webui.tasks import run_scan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = ROOT / "var" / "screenshots"
 # The limit for the F report with everything open, at 1280 px.
 MAX_HEIGHT = 12_000
 OPEN_ALL = "document.querySelectorAll('details').forEach(d => d.open = true)"
