@@ -10,8 +10,8 @@ GET that matches gets 304 without a body.
 
 Not stored: reports of scans still under way, htmx requests, and requests with a flash message
 waiting (its cookie), which take the full way through the view. A stored page is dropped after
-``REPORT_PAGE_TIMEOUT`` seconds, when its scan is deleted, or when the templates change (their
-digest is in the key).
+``REPORT_PAGE_TIMEOUT`` seconds, when its scan is deleted, or when the code or templates that
+draw it change (their digest is in the key).
 """
 
 from __future__ import annotations
@@ -61,18 +61,22 @@ class StoredPage:
 
 
 @functools.cache
-def _templates_digest() -> str:
-    """A digest of every template: a deploy that changes one never serves a page of the old."""
+def _build_digest() -> str:
+    """A digest of everything that draws a report: the templates, the presenting code and the
+    engine's tables (catalogue, glossary, snippets). A deploy that changes any of them never
+    serves a page drawn by the old."""
+    root = Path(__file__).resolve().parents[1]
+    folders = [*map(Path, settings.TEMPLATES[0]["DIRS"]), root / "webui", root / "checker"]
     digest = hashlib.sha256()
-    for folder in settings.TEMPLATES[0]["DIRS"]:
-        for path in sorted(Path(folder).rglob("*")):
-            if path.is_file():
-                digest.update(path.name.encode() + path.read_bytes())
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix in (".html", ".txt", ".svg", ".py", ".md", ".json"):
+                digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 
 
 def _key(token: str, encoding: str) -> str:
-    return f"report-page:{PAGE_VERSION}:{_templates_digest()}:{token}:{encoding}"
+    return f"report-page:{PAGE_VERSION}:{_build_digest()}:{token}:{encoding}"
 
 
 def _encoding(request: HttpRequest) -> str:
