@@ -23,6 +23,7 @@ from checker.endpoints import (
     parse_openapi,
     parse_paths,
 )
+from checker.explain_finding import with_observations
 from checker.findings import PROFILES, with_catalogue
 from checker.model import Options, Report, Severity, Status
 from checker.netguard import DEFAULT_PORTS, parse_ports
@@ -70,9 +71,11 @@ glossary SARIF rules link to (default {DEFAULT_SITE_URL}).
 
 
 def report_document(report: Report) -> dict[str, Any]:
-    """The engine's report as JSON, each finding with its catalogue row's area and titles, and
-    what each browser does with a frontend's usual requests (checker.browser_outcomes)."""
-    return {**with_catalogue(report.to_dict()), "browsers": browser_outcomes.document(report)}
+    """The engine's report as JSON, each finding with its catalogue row's area and titles and
+    the sentence of what we saw (``observed``), and what each browser does with a frontend's usual
+    requests (checker.browser_outcomes)."""
+    document = with_observations(report, with_catalogue(report.to_dict()))
+    return {**document, "browsers": browser_outcomes.document(report)}
 
 
 def render_json(report: Report) -> str:

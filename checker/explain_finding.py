@@ -344,6 +344,19 @@ def what_we_saw(report: Report, finding: Finding) -> str:
     return finding.title.rstrip(".") + "."
 
 
+def with_observations(report: Report, document: dict) -> dict:
+    """The report's JSON (``document``, in the report's own order) with each finding's "what we
+    saw" sentence beside it as ``observed``: what the command line and the API give programs."""
+    findings = document.get("findings", [])
+    if len(findings) != len(report.findings):  # not this report's JSON: leave it as it is
+        return document
+    observed = [
+        {**item, "observed": what_we_saw(report, finding)}
+        for item, finding in zip(findings, report.findings, strict=True)
+    ]
+    return {**document, "findings": observed}
+
+
 def why_it_matters(finding: Finding) -> str:
     """The catalogue row's sentence on what the finding means for the site's users."""
     row = catalogue.CATALOGUE.get(finding.id)

@@ -197,6 +197,9 @@ def test_one_target_prints_one_json_line_with_the_catalogue_titles(ladder, ca_bu
     assert missing["catalogue_title"] == "No Content-Security-Policy"
     assert missing["area"] == "csp" and missing["area_title"] == "Content Security Policy"
     assert missing["meaning"]
+    # What we saw, in one sentence with this site's own values, for every finding.
+    assert all(f["observed"].endswith(".") for f in row["findings"])
+    assert "Content-Security-Policy" in missing["observed"]
 
 
 def test_targets_come_from_a_file_with_comments_and_blank_lines(ladder, ca_bundle, tmp_path):

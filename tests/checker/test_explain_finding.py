@@ -371,3 +371,16 @@ def test_a_backtick_in_a_sites_value_cannot_shift_the_code_spans():
     sentence = what_we_saw(report([main], [found]), found)
     assert sentence.count("`") == 2
     assert "`Server: evil\u02cb</code><b>x`" in sentence
+
+
+def test_the_json_of_a_report_gets_each_findings_sentence_and_other_json_is_left_alone():
+    from checker.explain_finding import what_we_saw, with_observations
+
+    found_report, found = reflected()
+
+    said = with_observations(found_report, found_report.to_dict())
+
+    [item] = said["findings"]
+    assert item["observed"] == what_we_saw(found_report, found)
+    assert EVIL in item["observed"] and "with credentials" in item["observed"]
+    assert with_observations(found_report, {"findings": []}) == {"findings": []}

@@ -408,6 +408,7 @@ def test_a_finished_scan_gives_the_engines_report_with_the_catalogues_words(
         row = CATALOGUE[stored["id"]]
         assert answered["title"] == stored["title"]
         assert answered["catalogue_title"] == row.title
+        assert answered["observed"] and "observed" not in stored  # said, never stored
         assert answered["meaning"] == row.meaning
         assert answered["area"] == row.area
         assert answered["glossary_url"] == f"{SITE_URL}/glossary/{stored['glossary']}/"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from checker import browser_outcomes, findings
+from checker.explain_finding import with_observations
 from checker.findings import CATALOGUE
 from webui.mail import absolute
 from webui.models import Scan, Target
@@ -37,7 +38,9 @@ def scan_detail(scan: Scan) -> dict:
     history = None if scan.private else absolute(scan.target.get_absolute_url())
     report = with_catalogue(scan.report) if scan.report else None
     if report is not None:  # as `python -m checker --json` prints it
-        report["browsers"] = browser_outcomes.document(scan.engine_report)
+        engine_report = scan.engine_report
+        report = with_observations(engine_report, report)
+        report["browsers"] = browser_outcomes.document(engine_report)
     return {**scan_summary(scan), "started": scan.started, "history": history, "report": report}
 
 

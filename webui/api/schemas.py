@@ -104,7 +104,8 @@ class ScanDetail(ScanSummary):
     )
     report: dict[str, Any] | None = Field(
         description="The engine's report (the JSON `python -m checker --json` prints), each "
-        "finding with its catalogue row's title, meaning and area, and `browsers`: what "
+        "finding with its catalogue row's title, meaning and area and `observed`, one sentence "
+        "of what we saw with the real values; and `browsers`: what "
         "Chromium, Firefox and WebKit do with a frontend's usual requests (null when the scan "
         "did not end ok); null until the scan has one (done and unreachable scans have one)."
     )
