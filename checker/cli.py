@@ -60,10 +60,11 @@ exit codes (several targets: the worst outcome of any of them wins, 2 over 1 ove
       of the checker itself; or a CHECKER_* setting is wrong
   {USAGE}  the command line is wrong (unknown option, bad grade or header, no target)
 
-environment: CHECKER_ALLOW_NETWORKS, CHECKER_ALLOWED_PORTS, CHECKER_CA_BUNDLE and
-CHECKER_MAX_ADDRESSES, as for the web site (loopback and private networks are refused unless
-CHECKER_ALLOW_NETWORKS opens them); CORSCHECK_SITE_URL, the corscheck site whose
-glossary SARIF rules link to (default {DEFAULT_SITE_URL}).
+environment: CHECKER_ALLOW_NETWORKS, CHECKER_ALLOWED_PORTS, CHECKER_CA_BUNDLE,
+CHECKER_MAX_ADDRESSES and CHECKER_MAX_ENDPOINTS, as for the web site (loopback and
+private networks are refused unless CHECKER_ALLOW_NETWORKS opens them);
+CORSCHECK_SITE_URL, the corscheck site whose glossary SARIF rules link to (default
+{DEFAULT_SITE_URL}).
 """
 
 
@@ -363,14 +364,25 @@ def targets_from(args: argparse.Namespace, parser: Parser) -> list[str]:
     return targets
 
 
+def _count_setting(name: str, parse: Callable[[str], int], default: int) -> int:
+    """A count from the environment, checked as its flag checks it; ValueError names it."""
+    given = os.environ.get(name, "").strip()
+    try:
+        return parse(given) if given else default
+    except argparse.ArgumentTypeError as error:
+        raise ValueError(f"{name}: {given!r}: {error}") from None
+
+
 def options_from_environment(
     frontend_origin: str | None = None,
     profile: str | None = None,
     request_headers: tuple[tuple[str, str], ...] = (),
     max_addresses: int | None = None,
+    max_endpoints: int | None = None,
 ) -> Options:
     """The command line reads the same variables as the web site's settings; ValueError names
-    the variable whose value is wrong. ``max_addresses`` (the flag) wins over its variable."""
+    the variable whose value is wrong. A flag (``max_addresses``, ``max_endpoints``) wins over
+    its variable."""
     networks = os.environ.get("CHECKER_ALLOW_NETWORKS", "")
     ports = os.environ.get("CHECKER_ALLOWED_PORTS", "")
     try:
@@ -378,13 +390,16 @@ def options_from_environment(
     except ValueError as error:
         raise ValueError(f"CHECKER_ALLOWED_PORTS: {error}") from None
     if max_addresses is None:
-        given = os.environ.get("CHECKER_MAX_ADDRESSES", "").strip()
-        try:
-            max_addresses = address_count(given) if given else Options.max_addresses
-        except argparse.ArgumentTypeError as error:
-            raise ValueError(f"CHECKER_MAX_ADDRESSES: {given!r}: {error}") from None
+        max_addresses = _count_setting(
+            "CHECKER_MAX_ADDRESSES", address_count, Options.max_addresses
+        )
+    if max_endpoints is None:
+        max_endpoints = _count_setting(
+            "CHECKER_MAX_ENDPOINTS", endpoint_count, Options.max_endpoints
+        )
     return Options(
         max_addresses=max_addresses,
+        max_endpoints=max_endpoints,
         allow_networks=tuple(n.strip() for n in networks.split(",") if n.strip()),
         allowed_ports=allowed_ports,
         ca_bundle=os.environ.get("CHECKER_CA_BUNDLE") or None,
@@ -528,14 +543,7 @@ def exit_code(reports: Iterable[Report], threshold: str | None) -> int:
 
 def api_options(args: argparse.Namespace, options: Options) -> Options:
     """The endpoints of a whole-API scan, from --path, --paths and --openapi; raises
-    EndpointsError (or ValueError for CHECKER_MAX_ENDPOINTS) with a sentence."""
-    limit = args.max_endpoints
-    if limit is None:
-        setting = os.environ.get("CHECKER_MAX_ENDPOINTS", "").strip()
-        try:
-            limit = int(setting) if setting else Options.max_endpoints
-        except ValueError:
-            raise ValueError(f"CHECKER_MAX_ENDPOINTS: {setting!r} is not a number") from None
+    EndpointsError with a sentence."""
     lines = list(args.path)
     if args.paths:
         try:
@@ -557,7 +565,7 @@ def api_options(args: argparse.Namespace, options: Options) -> Options:
             found = found + parse_openapi(data).endpoints
         except EndpointsError as error:
             raise EndpointsError(f"--openapi {args.openapi}: {error.message}") from None
-    return replace(options, endpoints=tuple(found), openapi_url=openapi_url, max_endpoints=limit)
+    return replace(options, endpoints=tuple(found), openapi_url=openapi_url)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -573,7 +581,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--header: {error.message}")
     try:
         options = options_from_environment(
-            args.frontend_origin, args.profile, headers, max_addresses=args.max_addresses
+            args.frontend_origin,
+            args.profile,
+            headers,
+            max_addresses=args.max_addresses,
+            max_endpoints=args.max_endpoints,
         )
     except ValueError as error:
         # A setting of ours, not the command line: nothing can be judged until it is fixed.
@@ -581,8 +593,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         options = api_options(args, options)
-    except (EndpointsError, ValueError) as error:
-        parser.error(str(getattr(error, "message", error)))
+    except EndpointsError as error:
+        parser.error(error.message)
 
     terminal = sys.stderr.isatty() and len(targets) > 1
     output = Output(args.format, sys.stdout, hold=terminal and sys.stdout.isatty())

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from checker.cli import USAGE
+from checker.cli import NOT_JUDGED, USAGE
 from tests.checker.api_site import OPENAPI, respond
 from tests.checker.command_line import json_lines, run_checker
 from tests.targets import TargetServer
@@ -76,6 +76,17 @@ def test_the_setting_bounds_the_endpoints(api):
     (row,) = json_lines(result.stdout)
     assert len(row["endpoints"]) == 1
     assert row["endpoints_note"].startswith("The API has 4 endpoints; the first 1 were probed")
+
+
+@pytest.mark.parametrize("value", ["x", "-1", "201"])
+def test_a_bad_setting_is_a_setting_of_ours_as_for_every_checker_variable(api, value):
+    result = run_checker(
+        "--path", "/v1/public", api.url + "/", env={"CHECKER_MAX_ENDPOINTS": value}
+    )
+
+    assert result.returncode == NOT_JUDGED
+    assert f"CHECKER_MAX_ENDPOINTS: '{value}': give a whole number from 0 to 200" in result.stderr
+    assert result.stdout == ""
 
 
 @pytest.mark.parametrize(
