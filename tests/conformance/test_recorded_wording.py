@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
-from checker.model import Response
-from checker.simulate import SimRequest, simulate
-from tests.conformance.cases import CASES, Case, Reply
+from checker.simulate import simulate
+from tests.conformance.cases import CASES, Case
+from tests.conformance.harness import answer, sim_request
 
 RECORDED = Path(__file__).resolve().parents[2] / "checker" / "browser_messages.json"
 PORT, PLAIN_PORT = 4443, 4080
@@ -49,22 +48,6 @@ def _names(case: Case) -> dict[str, str]:
     }
 
 
-def _answer(case: Case, names: dict[str, str]):
-    def answer(outgoing) -> Response:
-        rest = urlsplit(outgoing.url).path.removeprefix(f"/c/{case.id}/")
-        route = case.routes.get(rest)
-        reply = Reply(404) if route is None else route.reply
-        if route is not None and outgoing.method == "OPTIONS" and route.preflight is not None:
-            reply = route.preflight
-        headers = [(name, value.format_map(names)) for name, value in reply.headers]
-        body = b"ok" if 200 <= reply.status < 300 and outgoing.method != "OPTIONS" else b""
-        if not any(name.lower() == "content-length" for name, _ in headers):
-            headers.append(("Content-Length", str(len(body))))
-        return Response(reply.status, tuple(headers))
-
-    return answer
-
-
 def _fill(text: str, names: dict[str, str]) -> str:
     for key in ("app", "api", "other", "plain_api", "case", "plain_port", "port"):
         text = text.replace("{" + key + "}", names[key])
@@ -87,19 +70,9 @@ def _rows() -> list[tuple[str, Case]]:
 def test_the_simulator_says_what_the_engine_was_recorded_saying(engine: str, case: Case) -> None:
     row = json.loads(RECORDED.read_text())[engine]["rows"][case.id]
     names = _names(case)
-    origin = "null" if case.page.startswith("/sandboxed") else names["app"]
     url = case.url.format_map(names) if case.url else f"https://{case.host}:{PORT}/c/{case.id}/x"
-    request = SimRequest(
-        origin=origin,
-        url=url,
-        method=case.method,
-        headers=case.headers,
-        credentials=case.credentials,
-        body=case.body is not None,
-        page_url=f"{names['app']}{case.page}",
-        page_address_space="loopback",
-    )
-    predicted = simulate(request, _answer(case, names)).browser(engine)
+    request = sim_request(case, f"{names['app']}{case.page}", url)
+    predicted = simulate(request, answer(case, names)).browser(engine)
     lines = [_fill(line, names) for line in row["console"] if not any(n in line for n in NOISE)]
     said = (
         predicted.console_message.split("\n")
