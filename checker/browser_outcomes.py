@@ -107,7 +107,7 @@ def browser_outcomes(report: Report) -> BrowserOutcomes | None:
     """The section for a finished scan; None when there is no final answer to judge."""
     if report.status is not Status.OK or not report.chain:
         return None
-    final = _find(report, report.chain[-1])
+    final = report.find_exchange(report.chain[-1])
     if final is None or final.response is None:
         return None
     url = final.request.url
@@ -115,9 +115,9 @@ def browser_outcomes(report: Report) -> BrowserOutcomes | None:
     same_origin = origin == url_origin(url)
     get = preflight = None
     for label in (FRONTEND, SELF):  # a frontend that is the site's own origin is probed as self
-        found = _find(report, GET_PREFIX + label)
+        found = report.find_exchange(GET_PREFIX + label)
         if found is not None and found.request.header("origin") == origin:
-            get, preflight = found, _find(report, PREFLIGHT_PREFIX + label)
+            get, preflight = found, report.find_exchange(PREFLIGHT_PREFIX + label)
             break
     answer = _answer(final.response, get, preflight, same_origin)
     requests = (
@@ -147,13 +147,6 @@ def browser_outcomes(report: Report) -> BrowserOutcomes | None:
             RequestOutcome(key, title, call, rows, headline(rows), differences(verdict, rows), note)
         )
     return BrowserOutcomes(origin, kind, url, same_origin, tuple(outcomes))
-
-
-def _find(report: Report, probe_id: str) -> Exchange | None:
-    try:
-        return report.exchange(probe_id)
-    except KeyError:
-        return None
 
 
 def _trusted(report: Report, url: str) -> tuple[str, str]:

@@ -172,15 +172,8 @@ def _who(report: Report) -> str:
     return "Your API" if report.profile == catalogue.API else "Your site"
 
 
-def _exchange(report: Report, probe: str) -> Exchange | None:
-    try:
-        return report.exchange(probe)
-    except KeyError:
-        return None
-
-
 def _cited(report: Report, finding: Finding) -> list[Exchange]:
-    return [e for e in (_exchange(report, p) for p in finding.exchanges) if e is not None]
+    return [e for e in (report.find_exchange(p) for p in finding.exchanges) if e is not None]
 
 
 def _header_name(key: str) -> str:
@@ -191,7 +184,7 @@ CORS_COLUMNS = ("probe", "origin sent", "status", ACAO, ACAC)
 
 
 def _cors_sentence(report: Report, finding: Finding, facts: dict[str, str]) -> str:
-    exchange = _exchange(report, facts.get("probe", ""))
+    exchange = report.find_exchange(facts.get("probe", ""))
     preflight = exchange is not None and exchange.request.method == "OPTIONS"
     origin = facts["origin sent"]
     request = f"a preflight (OPTIONS) from {origin}" if preflight else f"a request from {origin}"

@@ -400,10 +400,15 @@ class Report:
         return tuple(e.probe for e in self.exchanges if e.timed_out and e.response is None)
 
     def exchange(self, probe_id: str) -> Exchange:
-        for exchange in self.exchanges:
-            if exchange.probe == probe_id:
-                return exchange
-        raise KeyError(probe_id)
+        found = self.find_exchange(probe_id)
+        if found is None:
+            raise KeyError(probe_id)
+        return found
+
+    def find_exchange(self, probe_id: str) -> Exchange | None:
+        """The exchange of that probe, or None: a report from an older engine may cite a probe
+        it did not store."""
+        return next((e for e in self.exchanges if e.probe == probe_id), None)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -266,13 +266,8 @@ def code_spans(sentence: str) -> tuple[tuple[str, bool], ...]:
 
 
 def _exchanges(report: Report, probe_ids: tuple[str, ...]) -> list[Exchange]:
-    found = []
-    for probe in dict.fromkeys(probe_ids):
-        try:
-            found.append(report.exchange(probe))
-        except KeyError:
-            continue  # a report from an older engine may cite a probe it did not store
-    return found
+    found = (report.find_exchange(probe) for probe in dict.fromkeys(probe_ids))
+    return [exchange for exchange in found if exchange is not None]
 
 
 # A finding's own table shows at most this many of the probes it cites; the full matrix at the
