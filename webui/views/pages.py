@@ -28,11 +28,18 @@ def home(request):
     return render(request, "webui/home.html", {"form": form})
 
 
+def render_refusal(request, template: str, context: dict, *, status: int, retry_after: int):
+    """A page that says why nothing was done, and when to try again (``Retry-After``)."""
+    response = render(request, template, context, status=status)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def refuse(request, form: ScanForm, refusal: limits.Refusal):
     form.add_error("target", refusal.message)
-    response = render(request, "webui/home.html", {"form": form}, status=429)
-    response["Retry-After"] = str(refusal.retry_after)
-    return response
+    return render_refusal(
+        request, "webui/home.html", {"form": form}, status=429, retry_after=refusal.retry_after
+    )
 
 
 @require_safe

@@ -18,7 +18,7 @@ from webui.models import Scan, Site
 from webui.presenting import report_view
 from webui.progress import progress_view
 from webui.same_origin import same_origin_post
-from webui.views.pages import HttpResponseSeeOther
+from webui.views.pages import HttpResponseSeeOther, render_refusal
 
 
 def report_context(scan: Scan) -> dict:
@@ -116,7 +116,11 @@ def rescan(request, token: str):
     refusal = limits.refusal(request, client, scan.site.host)
     if refusal is not None:
         context = {"scan": scan, "rescan": box, "rescan_refusal": refusal.message}
-        response = render(request, "webui/report_watch.html", context, status=429)
-        response["Retry-After"] = str(refusal.retry_after)
-        return response
+        return render_refusal(
+            request,
+            "webui/report_watch.html",
+            context,
+            status=429,
+            retry_after=refusal.retry_after,
+        )
     return HttpResponseSeeOther(rescans.start(scan, client).get_absolute_url())

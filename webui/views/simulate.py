@@ -29,7 +29,7 @@ from webui import limits
 from webui.models import Scan, Simulation, Site
 from webui.queueing import BROKER_DOWN
 from webui.tasks import run_simulation
-from webui.views.pages import HttpResponseSeeOther
+from webui.views.pages import HttpResponseSeeOther, render_refusal
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 MAX_HEADER_LINES = 20
@@ -137,9 +137,8 @@ def refusal_for(request, host: str) -> tuple[str, int] | None:
 def refuse(request, context: dict, message: str, status: int, retry_after: int) -> HttpResponse:
     """Answer with the form as it was filled in and the reason nothing was queued."""
     template = TEMPLATE + "#result" if request.htmx else TEMPLATE
-    response = render(request, template, {**context, "refusal": message}, status=status)
-    response["Retry-After"] = str(retry_after)
-    return response
+    context = {**context, "refusal": message}
+    return render_refusal(request, template, context, status=status, retry_after=retry_after)
 
 
 def queue_simulation(scan: Scan, cleaned: dict) -> Simulation | None:

@@ -18,7 +18,7 @@ from webui import links, subscribing
 from webui.forms import AddressForm, SubscribeForm
 from webui.models import Scan, Subscription
 from webui.same_origin import same_origin_post
-from webui.views.pages import HttpResponseSeeOther
+from webui.views.pages import HttpResponseSeeOther, render_refusal
 
 SENT_MESSAGE = (
     "Check your inbox: we have sent a mail to the address you gave. If it asks you to confirm, "
@@ -82,11 +82,13 @@ def subscribe(request, token: str):
             subscribing.subscribe(request, scan.target, **form.cleaned_data)
         except subscribing.Refused as refusal:
             context["refusal"] = refusal.message
-            response = render(
-                request, "webui/subscriptions/subscribe.html", context, status=refusal.status
+            return render_refusal(
+                request,
+                "webui/subscriptions/subscribe.html",
+                context,
+                status=refusal.status,
+                retry_after=refusal.retry_after,
             )
-            response["Retry-After"] = str(refusal.retry_after)
-            return response
         # Shown at the top of the report by base.html, like every message of the site.
         messages.success(request, SENT_MESSAGE)
         return HttpResponseSeeOther(scan.get_absolute_url())
@@ -155,11 +157,13 @@ def manage_request(request):
             subscribing.send_manage_link(request, form.cleaned_data["email"])
         except subscribing.Refused as refusal:
             context["refusal"] = refusal.message
-            response = render(
-                request, "webui/subscriptions/manage-request.html", context, status=refusal.status
+            return render_refusal(
+                request,
+                "webui/subscriptions/manage-request.html",
+                context,
+                status=refusal.status,
+                retry_after=refusal.retry_after,
             )
-            response["Retry-After"] = str(refusal.retry_after)
-            return response
         expires_in = subscribing.duration_words(links.manage_max_age())
         messages.success(request, MANAGE_SENT_MESSAGE.format(expires_in=expires_in))
         return HttpResponseSeeOther(reverse("subscriptions"))
