@@ -27,11 +27,10 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from urllib.parse import urlsplit
 
 from publicsuffixlist import PublicSuffixList
 
-from checker.cors_vocabulary import normalise_origin, parse_url, request_headers_value
+from checker.cors_vocabulary import normalise_origin, origin_of, parse_url, request_headers_value
 from checker.model import ProbeSpec, Target
 
 ARBITRARY_ORIGIN = "https://evil.example"
@@ -520,9 +519,8 @@ def _refusals(trusted: ProbeOrigin, authenticated: bool) -> list[ProbeSpec]:
 
 
 def url_origin(url: str) -> str:
-    """The origin of a URL as a browser serialises it."""
-    parts = urlsplit(url)
-    return normalise_origin(f"{parts.scheme}://{parts.netloc}")
+    """The origin of a request's URL as a browser serialises it (the vocabulary's)."""
+    return origin_of(url) or normalise_origin(url)
 
 
 def redirect_origins(urls: Sequence[str], origin: str) -> list[str | None]:

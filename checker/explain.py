@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
+from checker import cors_vocabulary as vocabulary
 from checker.simulate import CONSOLE_NET_ERRORS, CONSOLE_REASONS, EXPLANATIONS, PREFLIGHT_PREFIX
 
 MAX_MESSAGE_LENGTH = 8000  # characters of pasted text we read; a console line is far shorter
@@ -479,11 +480,10 @@ def _status(text: str | None) -> int | None:
 
 
 def origin_of(url: str | None) -> str | None:
-    """The origin of an http(s) URL (scheme://host[:port]), or None."""
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}".lower()
+    """The origin of an http(s) URL as a browser serialises it (the CORS vocabulary's), or None
+    for anything else."""
+    origin = vocabulary.origin_of(url or "")
+    return origin if origin is not None and origin.startswith(("http://", "https://")) else None
 
 
 def looks_like_console_message(text: str) -> bool:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from checker import findings as catalogue
 from checker.fix_snippets import DEFAULT_ORDER, FIXES, FRAMEWORKS, PLACES, fill, template_for
 from checker.model import Exchange, Finding, Report, Severity
+from checker.netguard import literal_address
 
 ACAO = "access-control-allow-origin"
 ACAC = "access-control-allow-credentials"
@@ -110,7 +111,8 @@ def placeholders(report: Report, finding: Finding) -> tuple[dict[str, str], bool
     stand_in = not origin
     if not origin:
         bare = host.removeprefix("www.")
-        origin = "https://your-frontend.invalid" if _is_address(bare) else f"https://app.{bare}"
+        address = literal_address(bare.strip("[]")) is not None
+        origin = "https://your-frontend.invalid" if address else f"https://app.{bare}"
     cookie = next((value for key, value in finding.facts if key == "cookie"), "session")
     fix = FIXES.get(finding.id)
     return (
@@ -162,10 +164,6 @@ def _cut(value: str, limit: int = SENTENCE_VALUE_LIMIT) -> str:
         if mark in head:
             return head[: head.rindex(mark)].rstrip(";, ") + " …"
     return head + "…"
-
-
-def _is_address(host: str) -> bool:
-    return ":" in host or bool(re.fullmatch(r"[0-9.]+", host))
 
 
 def _who(report: Report) -> str:
