@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import IO, Any, NoReturn
+from typing import IO, NoReturn
 
 from checker import browser_outcomes
 from checker.classify import PROFILE_NAMES, error_warning
@@ -23,8 +23,8 @@ from checker.endpoints import (
     parse_openapi,
     parse_paths,
 )
-from checker.explain_finding import with_observations
-from checker.findings import PROFILES, with_catalogue
+from checker.explain_finding import report_document
+from checker.findings import PROFILES
 from checker.model import Options, Report, Severity, Status
 from checker.netguard import DEFAULT_PORTS, parse_ports
 from checker.request_headers import RequestHeaderError, check_request_headers, parse_header_line
@@ -69,14 +69,6 @@ CORSCHECK_SITE_URL, the corscheck site whose glossary SARIF rules link to (defau
 
 
 # --- one report as text or JSON ---------------------------------------------------------------
-
-
-def report_document(report: Report) -> dict[str, Any]:
-    """The engine's report as JSON, each finding with its catalogue row's area and titles and
-    the sentence of what we saw (``observed``), and what each browser does with a frontend's usual
-    requests (checker.browser_outcomes)."""
-    document = with_observations(report, with_catalogue(report.to_dict()))
-    return {**document, "browsers": browser_outcomes.document(report)}
 
 
 def render_json(report: Report) -> str:

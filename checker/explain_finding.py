@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from checker import browser_outcomes
 from checker import findings as catalogue
 from checker.fix_snippets import DEFAULT_ORDER, FIXES, FRAMEWORKS, PLACES, fill, template_for
 from checker.model import Exchange, Finding, Report, Severity
@@ -346,6 +347,15 @@ def with_observations(report: Report, document: dict) -> dict:
         for item, finding in zip(findings, report.findings, strict=True)
     ]
     return {**document, "findings": observed}
+
+
+def report_document(report: Report, data: dict | None = None) -> dict:
+    """The report as JSON for programs (``data``: its JSON as stored, else ``report.to_dict()``):
+    each finding with its catalogue row's area and titles and ``observed``, and ``browsers``,
+    what each browser does with a frontend's usual requests. What the command line prints and the
+    API answers."""
+    document = catalogue.with_catalogue(report.to_dict() if data is None else data)
+    return {**with_observations(report, document), "browsers": browser_outcomes.document(report)}
 
 
 def why_it_matters(finding: Finding) -> str:

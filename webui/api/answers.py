@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from checker import browser_outcomes, findings
-from checker.explain_finding import with_observations
+from checker.explain_finding import report_document
 from checker.findings import CATALOGUE
 from webui.mail import absolute
 from webui.models import Scan, Target
@@ -36,11 +35,10 @@ def scan_summary(scan: Scan) -> dict:
 
 def scan_detail(scan: Scan) -> dict:
     history = None if scan.private else absolute(scan.target.get_absolute_url())
-    report = with_catalogue(scan.report) if scan.report else None
-    if report is not None:  # as `python -m checker --json` prints it
-        engine_report = scan.engine_report
-        report = with_observations(engine_report, report)
-        report["browsers"] = browser_outcomes.document(engine_report)
+    # As `python -m checker --json` prints it, each finding with its glossary page besides.
+    report = (
+        with_glossaries(report_document(scan.engine_report, scan.report)) if scan.report else None
+    )
     return {**scan_summary(scan), "started": scan.started, "history": history, "report": report}
 
 
@@ -54,9 +52,9 @@ def target_summary(target: Target) -> dict:
     }
 
 
-def with_catalogue(report: dict) -> dict:
-    """The engine's report with what its catalogue says of each finding beside what it saw."""
-    report = findings.with_catalogue(report)
+def with_glossaries(report: dict) -> dict:
+    """The report as programs get it (checker.explain_finding.report_document), each finding with
+    its glossary page."""
     return {
         **report,
         "findings": [with_glossary(item) for item in report["findings"]],
