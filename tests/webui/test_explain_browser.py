@@ -50,7 +50,8 @@ def test_a_visitor_pastes_a_message_and_gets_the_rule_the_fix_and_the_live_verdi
     page.locator("textarea").first.fill(message)
     page.locator("form button[type=submit]").last.click()
 
-    page.wait_for_url(re.compile(rf"{re.escape(live_server.url)}/explain/\w+/"))
+    # A token is 12 characters of the URL-safe alphabet, "-" and "_" included (TokenConverter).
+    page.wait_for_url(re.compile(rf"{re.escape(live_server.url)}/explain/[A-Za-z0-9_-]{{12}}/"))
     answer = page.locator(".explain-answer")
     assert "No 'Access-Control-Allow-Origin' header is present" in answer.inner_text()
     glossary = page.get_by_role("link", name=re.compile("Read the glossary entry"))
